@@ -1,0 +1,79 @@
+using Kura.Api.Glance;
+using Kura.Api.Identity;
+using Kura.Domain;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kura.Api.Common;
+
+/// <summary>
+/// Catches what handlers throw and hands it to the error mapper of the request's dialect (Keystone under
+/// <c>/identity</c>, Glance elsewhere). A request the client abandoned gets no answer; anything unexpected is
+/// logged and becomes a 500 in the dialect's shape.
+/// </summary>
+public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext ctx)
+    {
+        try
+        {
+            await next(ctx);
+        }
+        catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            LogAborted(ctx.Request.Method, ctx.Request.Path);
+        }
+        catch (KuraException ex) when (!ctx.Response.HasStarted)
+        {
+            await WriteAsync(ctx, ex);
+        }
+        catch (BadHttpRequestException ex) when (!ctx.Response.HasStarted)
+        {
+            var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorKind.PayloadTooLarge : ErrorKind.BadRequest;
+            await WriteAsync(ctx, new KuraException(kind, ex.Message));
+        }
+        catch (Exception ex) when (!ctx.Response.HasStarted)
+        {
+            LogUnhandled(ex, ctx.Request.Method, ctx.Request.Path);
+            ctx.Response.Clear();
+            if (IsIdentity(ctx))
+            {
+                await KeystoneErrors.WriteAsync(ctx, 500, "An unexpected error prevented the server from fulfilling your request.");
+            }
+            else
+            {
+                await GlanceErrors.WriteAsync(ctx, 500, null);
+            }
+        }
+    }
+
+    /// <summary>Writes a 4xx/5xx that routing produced with no body (404 unknown path, 405 wrong method) in the dialect's shape.</summary>
+    public static Task WriteStatusAsync(HttpContext ctx)
+    {
+        var status = ctx.Response.StatusCode;
+        if (IsIdentity(ctx))
+        {
+            return KeystoneErrors.WriteAsync(ctx, status, status == 405
+                ? $"The method {ctx.Request.Method} is not allowed for this resource."
+                : "The resource could not be found.");
+        }
+
+        return status == 405
+            ? GlanceErrors.WriteAsync(ctx, 405, $"The method {ctx.Request.Method} is not allowed for this resource. ")
+            : GlanceErrors.WriteAsync(ctx, status, null);
+    }
+
+    private static Task WriteAsync(HttpContext ctx, KuraException ex)
+    {
+        ctx.Response.Clear();
+        return IsIdentity(ctx) ? KeystoneErrors.WriteAsync(ctx, ex) : GlanceErrors.WriteAsync(ctx, ex);
+    }
+
+    private static bool IsIdentity(HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/identity", StringComparison.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} abandoned by the client")]
+    private partial void LogAborted(string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    private partial void LogUnhandled(Exception ex, string method, string path);
+}

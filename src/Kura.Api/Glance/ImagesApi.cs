@@ -1,0 +1,163 @@
+using System.Text;
+using Kura.Api.Common;
+using Kura.Domain;
+using Kura.Domain.Images;
+using Kura.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kura.Api.Glance;
+
+/// <summary>
+/// Glance Images API v2, image records (reference §1.4): one handler per route, each parsing the request, calling
+/// one <see cref="ImageService"/> method and writing Glance's JSON. Errors are thrown and mapped by <see cref="GlanceErrors"/>.
+/// </summary>
+public static class ImagesApi
+{
+    public static IEndpointRouteBuilder MapGlanceImages(this IEndpointRouteBuilder app)
+    {
+        var images = app.MapGroup("/v2/images");
+        images.MapGet("", List);
+        images.MapPost("", Create);
+        images.MapGet("/{imageId}", Show);
+        images.MapDelete("/{imageId}", Delete);
+        images.MapPut("/{imageId}/file", ImageDataApi.UploadAsync);
+        images.MapGet("/{imageId}/file", ImageDataApi.DownloadAsync);
+        return app;
+    }
+
+    private static async Task List(HttpContext ctx, ImageService images)
+    {
+        var parameters = ParseQuery(ctx.Request.QueryString.Value);
+        var query = ImageListQuery.Parse(parameters, images.Options.DefaultListLimit, images.Options.MaxListLimit);
+        var page = await images.ListAsync(GlanceAuthMiddleware.CallerOf(ctx), query, ctx.RequestAborted);
+
+        var withoutMarker = parameters.Where(p => p.Key != "marker").ToList();
+        string? next = null;
+        if (page.Full && page.Images.Count > 0)
+        {
+            var nextParams = new List<KeyValuePair<string, string>>(parameters);
+            var markerAt = nextParams.FindIndex(p => p.Key == "marker");
+            var marker = new KeyValuePair<string, string>("marker", page.Images[^1].Id);
+            if (markerAt >= 0)
+            {
+                nextParams[markerAt] = marker;
+            }
+            else
+            {
+                nextParams.Add(marker);
+            }
+
+            next = "/v2/images?" + EncodeQuery(nextParams);
+        }
+
+        await Json.WriteAsync(ctx, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("images");
+            foreach (var image in page.Images)
+            {
+                ImageJson.Write(w, image);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("first", withoutMarker.Count == 0 ? "/v2/images" : "/v2/images?" + EncodeQuery(withoutMarker));
+            w.WriteString("schema", "/v2/schemas/images");
+            if (next is not null)
+            {
+                w.WriteString("next", next);
+            }
+
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity)
+    {
+        using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
+            ?? throw KuraException.BadRequest("Malformed JSON in request body.");
+        var fields = ImageBody.ParseCreate(body.RootElement);
+        var image = await images.CreateAsync(GlanceAuthMiddleware.CallerOf(ctx), fields, ctx.RequestAborted);
+        ctx.Response.Headers.Location = BaseUrl.Of(ctx, identity.PublicUrl) + "/v2/images/" + image.Id;
+        await Json.WriteAsync(ctx, StatusCodes.Status201Created, w => ImageJson.Write(w, image));
+    }
+
+    private static async Task Show(HttpContext ctx, string imageId, ImageService images)
+    {
+        RejectBody(ctx.Request);
+        var image = await images.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => ImageJson.Write(w, image));
+    }
+
+    private static async Task Delete(HttpContext ctx, string imageId, ImageService images)
+    {
+        RejectBody(ctx.Request);
+        await images.DeleteAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        NoContent(ctx.Response);
+    }
+
+    /// <summary>Glance's 204: empty body, <c>Content-Length: 0</c>.</summary>
+    internal static void NoContent(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status204NoContent;
+        response.ContentLength = 0;
+    }
+
+    /// <summary>Routes Glance marks <c>body_reject</c> answer 400 to any request body.</summary>
+    internal static void RejectBody(HttpRequest request)
+    {
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            throw KuraException.BadRequest("A body is not expected with this request.");
+        }
+    }
+
+    /// <summary>The query string as ordered pairs, repeated keys kept (ASP.NET's collection groups them).</summary>
+    internal static List<KeyValuePair<string, string>> ParseQuery(string? queryString)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        if (string.IsNullOrEmpty(queryString))
+        {
+            return result;
+        }
+
+        foreach (var part in queryString.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? part : part[..eq];
+            var value = eq < 0 ? string.Empty : part[(eq + 1)..];
+            result.Add(new(Unescape(key), Unescape(value)));
+        }
+
+        return result;
+    }
+
+    private static string Unescape(string s)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(s.Replace('+', ' '));
+        }
+        catch (UriFormatException)
+        {
+            throw KuraException.BadRequest("Invalid query string.");
+        }
+    }
+
+    private static string EncodeQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var sb = new StringBuilder();
+        foreach (var (key, value) in parameters)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append('&');
+            }
+
+            sb.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,43 @@
+using Kura.Api.Common;
+using Kura.Api.Glance;
+using Kura.Api.Identity;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kura.Api;
+
+/// <summary>
+/// The HTTP surfaces of Kura on one port, and the order a request meets them:
+/// request id → error mapping → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
+/// </summary>
+public static class KuraApi
+{
+    public static WebApplication UseKura(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode is 404 or 405
+            ? ErrorMiddleware.WriteStatusAsync(context.HttpContext)
+            : Task.CompletedTask);
+        app.UseMiddleware<VersionNegotiationMiddleware>();
+        app.UseMiddleware<GlanceAuthMiddleware>();
+        app.Use(async (ctx, next) =>
+        {
+            // Glance has no route with a trailing slash: GET /v2/images/ is 404, not the collection.
+            if (ctx.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal) && ctx.Request.Path.Value!.EndsWith('/'))
+            {
+                await GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, null);
+                return;
+            }
+
+            await next(ctx);
+        });
+        app.UseRouting();
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapIdentity();
+        app.MapGlanceImages();
+        return app;
+    }
+}

@@ -1,0 +1,227 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Kura.Domain.Blobs;
+
+namespace Kura.Blobs.FileSystem;
+
+/// <summary>
+/// Blobs as files under one root directory: <c>root/images/KEY</c>. A write goes to <c>root/tmp/KEY.RANDOM.part</c>,
+/// is fsynced, and is renamed into place only after the whole stream was read; any failure deletes the temporary
+/// file, so a reader never sees a partial image. Keys are confined to the root: anything but letters, digits,
+/// '-', '_' and '.' (and no leading '.') is refused before a path is built.
+/// </summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    private const int BufferSize = 1 << 20;
+    private readonly string _images;
+    private readonly string _tmp;
+
+    public FileSystemBlobStore(string root)
+    {
+        var full = Path.GetFullPath(root);
+        _images = Path.Combine(full, "images");
+        _tmp = Path.Combine(full, "tmp");
+        Directory.CreateDirectory(_images);
+        Directory.CreateDirectory(_tmp);
+    }
+
+    /// <summary>Deletes temporary files a killed process left behind. Call once at start-up, before serving.</summary>
+    public int SweepTemporaryFiles()
+    {
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(_tmp, "*.part"))
+        {
+            File.Delete(file);
+            count++;
+        }
+
+        return count;
+    }
+
+    public async Task<long> PutAsync(string key, Stream content, CancellationToken ct)
+    {
+        var final = PathFor(key);
+        var temp = Path.Combine(_tmp, $"{key}.{Guid.NewGuid():N}.part");
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        long total = 0;
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            {
+                int n;
+                while ((n = await content.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                    total += n;
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, final, overwrite: true);
+            return total;
+        }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            TryDelete(temp);
+            throw new BlobStoreFullException("No space left on the image store's device.", ex);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public Task<Stream> OpenReadAsync(string key, ByteRange? range, CancellationToken ct)
+    {
+        var path = PathFor(key);
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new BlobNotFoundException(key);
+        }
+
+        if (range is not { } r)
+        {
+            return Task.FromResult<Stream>(file);
+        }
+
+        file.Seek(r.From, SeekOrigin.Begin);
+        return Task.FromResult<Stream>(new RangeReadStream(file, r.Length));
+    }
+
+    public Task DeleteAsync(string key, CancellationToken ct)
+    {
+        File.Delete(PathFor(key));
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListKeysAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var file in Directory.EnumerateFiles(_images))
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return Path.GetFileName(file);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Maps a key to its file, refusing any key that could name something outside <c>root/images</c>.</summary>
+    private string PathFor(string key)
+    {
+        if (key.Length is 0 or > 200 || key[0] == '.' || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
+        }
+
+        var path = Path.GetFullPath(Path.Combine(_images, key));
+        if (!path.StartsWith(_images + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
+        }
+
+        return path;
+    }
+
+    private static bool IsDiskFull(IOException ex) =>
+        ex.HResult is 28 or unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the start-up sweep.
+        }
+    }
+}
+
+/// <summary>Reads at most <paramref name="length"/> bytes of <paramref name="inner"/> from its current position.</summary>
+internal sealed class RangeReadStream(Stream inner, long length) : Stream
+{
+    private long _consumed;
+
+    private long Remaining => length - _consumed;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _consumed;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (Remaining <= 0)
+        {
+            return 0;
+        }
+
+        var n = inner.Read(buffer[..(int)Math.Min(buffer.Length, Remaining)]);
+        _consumed += n;
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (Remaining <= 0)
+        {
+            return 0;
+        }
+
+        var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, Remaining)], cancellationToken);
+        _consumed += n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}

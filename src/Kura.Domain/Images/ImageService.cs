@@ -1,0 +1,348 @@
+using Kura.Domain.Blobs;
+using Microsoft.Extensions.Logging;
+
+namespace Kura.Domain.Images;
+
+/// <summary>
+/// The image use cases, one method each: who may do what (reference §1.17), in which status, and in which order
+/// metadata and data are written. Stores are the only collaborators; nothing here knows HTTP or SQL.
+/// </summary>
+public sealed partial class ImageService(
+    IImageStore store,
+    IBlobStore blobs,
+    ImageOptions options,
+    TimeProvider clock,
+    ILogger<ImageService> logger)
+{
+    public ImageOptions Options => options;
+
+    /// <summary>Creates a queued image from already type-checked fields (reference §1.6).</summary>
+    public async Task<Image> CreateAsync(Caller caller, IReadOnlyList<KeyValuePair<string, object?>> fields, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        string? id = null;
+        var image = new Image { Id = "pending", CreatedAt = now };
+        string? owner = caller.ProjectId;
+        var properties = new List<KeyValuePair<string, string>>();
+
+        foreach (var (key, value) in fields)
+        {
+            if (ImageSchema.LinkKeys.Contains(key))
+            {
+                throw KuraException.Forbidden($"Attribute '{key}' is read-only.");
+            }
+
+            if (ImageSchema.IsReserved(key))
+            {
+                throw KuraException.Forbidden($"Attribute '{key}' is reserved.");
+            }
+
+            if (key.Length > 255)
+            {
+                throw KuraException.BadRequest($"Property key '{key[..32]}…' is longer than 255 characters.");
+            }
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            var rule = ImageSchema.Find(key);
+            if (rule is { ReadOnly: true })
+            {
+                throw KuraException.Forbidden($"Attribute '{key}' is read-only.");
+            }
+
+            switch (key)
+            {
+                case "id": id = ((string)value!).ToLowerInvariant(); break;
+                case "name": image.Name = (string?)value; break;
+                case "disk_format": image.DiskFormat = (string?)value; break;
+                case "container_format": image.ContainerFormat = (string?)value; break;
+                case "visibility": image.Visibility = (string)value!; break;
+                case "protected": image.Protected = (bool)value!; break;
+                case "os_hidden": image.OsHidden = (bool)value!; break;
+                case "min_ram": image.MinRam = CheckNonNegative(key, (long)value!); break;
+                case "min_disk": image.MinDisk = CheckNonNegative(key, (long)value!); break;
+                case "owner": owner = (string?)value; break;
+                case "tags": image.Tags.AddRange(((IEnumerable<string>)value!).Distinct(StringComparer.Ordinal)); break;
+                default: properties.Add(new(key, (string?)value ?? string.Empty)); break;
+            }
+        }
+
+        if (!caller.IsAdmin && owner != caller.ProjectId)
+        {
+            throw KuraException.Forbidden($"You are not permitted to create images owned by '{owner}'.");
+        }
+
+        if (!caller.IsAdmin && image.Visibility == ImageVisibility.Public)
+        {
+            throw KuraException.Forbidden("You are not authorized to complete publicize_image action.");
+        }
+
+        if (properties.Count > options.PropertyQuota)
+        {
+            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of properties exceeded: {properties.Count} > {options.PropertyQuota}.");
+        }
+
+        if (image.Tags.Count > options.TagQuota)
+        {
+            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of tags exceeded: {image.Tags.Count} > {options.TagQuota}.");
+        }
+
+        var created = new Image
+        {
+            Id = id ?? Guid.NewGuid().ToString(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Name = image.Name,
+            DiskFormat = image.DiskFormat,
+            ContainerFormat = image.ContainerFormat,
+            Visibility = image.Visibility,
+            Protected = image.Protected,
+            OsHidden = image.OsHidden,
+            MinRam = image.MinRam,
+            MinDisk = image.MinDisk,
+            Owner = owner,
+            Tags = image.Tags,
+            Properties = properties,
+        };
+
+        if (!await store.TryAddAsync(created, ct))
+        {
+            throw KuraException.Conflict($"An image with identifier {created.Id} already exists");
+        }
+
+        LogCreated(created.Id, created.Owner);
+        return created;
+    }
+
+    /// <summary>Shows an image; anything the caller may not see is "not found", never "forbidden" (reference §1.7).</summary>
+    public async Task<Image> GetAsync(Caller caller, string id, CancellationToken ct) =>
+        await FindVisibleAsync(caller, id, ct) ?? throw KuraException.NotFound($"No image found with ID {id}");
+
+    public async Task<ImagePage> ListAsync(Caller caller, ImageListQuery query, CancellationToken ct)
+    {
+        Image? marker = null;
+        if (query.Marker is not null)
+        {
+            marker = await store.FindAsync(query.Marker, ct)
+                ?? throw KuraException.BadRequest($"No image found with ID {query.Marker}");
+            if (!await IsVisibleAsync(caller, marker, ct))
+            {
+                throw KuraException.Forbidden($"Image {query.Marker} is not visible to you.");
+            }
+        }
+
+        if (query.Limit == 0)
+        {
+            return new ImagePage([], false);
+        }
+
+        return await store.ListAsync(query, new ImageVisibilityScope(caller.ProjectId, caller.IsAdmin), marker, ct);
+    }
+
+    /// <summary>Deletes an image and then its data (reference §1.10).</summary>
+    public async Task DeleteAsync(Caller caller, string id, CancellationToken ct)
+    {
+        var image = await FindVisibleAsync(caller, id, ct)
+            ?? throw KuraException.NotFound($"Failed to find image {id} to delete");
+        if (!IsOwnerOrAdmin(caller, image))
+        {
+            throw KuraException.Forbidden("You are not permitted to delete this image.");
+        }
+
+        if (image.Protected)
+        {
+            throw KuraException.Forbidden($"Image {id} is protected and cannot be deleted.");
+        }
+
+        if (!await store.TryDeleteAsync(id, clock.GetUtcNow(), ct))
+        {
+            throw KuraException.NotFound($"Failed to find image {id} to delete");
+        }
+
+        // Metadata first: once the row is gone nobody can start a download of data we are about to remove.
+        if (image.Location is not null)
+        {
+            await blobs.DeleteAsync(image.Location, CancellationToken.None);
+        }
+
+        LogDeleted(id, image.Status);
+    }
+
+    /// <summary>
+    /// Streams image data into the blob store (reference §1.11.1): <c>queued → saving</c> is persisted first, the data
+    /// is written and hashed in one pass, then <c>saving → active</c>. Any failure, a cancelled request included,
+    /// removes the data and puts the image back to <c>queued</c>.
+    /// </summary>
+    public async Task UploadAsync(Caller caller, string id, Stream body, CancellationToken ct)
+    {
+        var image = await FindVisibleAsync(caller, id, ct)
+            ?? throw KuraException.NotFound($"No image found with ID {id}");
+        if (!IsOwnerOrAdmin(caller, image))
+        {
+            throw KuraException.Forbidden("You are not permitted to upload data to this image.");
+        }
+
+        var version = image.Version;
+        image.MoveTo(ImageStatus.Saving);
+        image.UpdatedAt = clock.GetUtcNow();
+        if (!await store.TryUpdateAsync(image, version, ct))
+        {
+            throw KuraException.Conflict("Image status transition from queued to saving is not allowed: another request changed the image first.");
+        }
+
+        LogUploadStarted(id);
+        var started = clock.GetTimestamp();
+        var key = id;
+        using var hashing = new HashingReadStream(body, options.SizeCap);
+        try
+        {
+            await blobs.PutAsync(key, hashing, ct);
+        }
+        catch (Exception ex)
+        {
+            await RollBackUploadAsync(id, key, hashing.BytesRead, ex);
+            throw ex switch
+            {
+                ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
+                BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
+                _ => ex,
+            };
+        }
+
+        image.Size = hashing.BytesRead;
+        image.VirtualSize = image.DiskFormat == "raw" ? hashing.BytesRead : null;
+        image.Checksum = hashing.Md5Hex;
+        image.OsHashAlgo = "sha512";
+        image.OsHashValue = hashing.Sha512Hex;
+        image.Location = key;
+        image.MoveTo(ImageStatus.Active);
+        image.UpdatedAt = clock.GetUtcNow();
+        if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
+        {
+            await blobs.DeleteAsync(key, CancellationToken.None);
+            throw new KuraException(ErrorKind.Gone, $"Image {id} could not be found after upload. The image may have been deleted during the upload.");
+        }
+
+        LogUploaded(id, image.Size.Value, clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private async Task RollBackUploadAsync(string id, string key, long bytes, Exception cause)
+    {
+        await blobs.DeleteAsync(key, CancellationToken.None);
+        var current = await store.FindAsync(id, CancellationToken.None);
+        if (current is { Status: ImageStatus.Saving })
+        {
+            current.MoveTo(ImageStatus.Queued);
+            current.UpdatedAt = clock.GetUtcNow();
+            await store.TryUpdateAsync(current, current.Version, CancellationToken.None);
+        }
+
+        LogUploadFailed(id, bytes, cause.GetType().Name);
+    }
+
+    /// <summary>
+    /// Opens an image's data for download (reference §1.11.2); null when the image has no data (the API answers 204).
+    /// </summary>
+    public async Task<Stream?> OpenDataAsync(Caller caller, Image image, ByteRange? range, CancellationToken ct)
+    {
+        if (image.Status == ImageStatus.Deactivated && !caller.IsAdmin)
+        {
+            throw KuraException.Forbidden("The requested image has been deactivated. Image data download is forbidden.");
+        }
+
+        if (!image.HasData)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await blobs.OpenReadAsync(image.Location!, range, ct);
+        }
+        catch (BlobNotFoundException)
+        {
+            throw new KuraException(ErrorKind.ServiceUnavailable, $"Image data of {image.Id} is not available in the store.");
+        }
+    }
+
+    /// <summary>
+    /// Start-up recovery: images a killed process left in <c>saving</c> go back to <c>queued</c>, and blobs that no
+    /// image points at are removed. Runs before the server accepts requests.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken ct)
+    {
+        foreach (var image in await store.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing], ct))
+        {
+            image.MoveTo(ImageStatus.Queued);
+            image.UpdatedAt = clock.GetUtcNow();
+            if (await store.TryUpdateAsync(image, image.Version, ct))
+            {
+                LogRecovered(image.Id);
+            }
+        }
+
+        var referenced = await store.ListLocationsAsync(ct);
+        await foreach (var key in blobs.ListKeysAsync(ct))
+        {
+            if (!referenced.Contains(key))
+            {
+                await blobs.DeleteAsync(key, ct);
+                LogOrphanRemoved(key);
+            }
+        }
+    }
+
+    private async Task<Image?> FindVisibleAsync(Caller caller, string id, CancellationToken ct)
+    {
+        if (id.Length > 36)
+        {
+            return null;
+        }
+
+        var image = await store.FindAsync(id, ct);
+        return image is not null && await IsVisibleAsync(caller, image, ct) ? image : null;
+    }
+
+    /// <summary>Glance's <c>is_image_visible</c>: admins, unowned, public and community images, the owner, and any member.</summary>
+    private async Task<bool> IsVisibleAsync(Caller caller, Image image, CancellationToken ct)
+    {
+        if (caller.IsAdmin || image.Owner is null || image.Owner == caller.ProjectId ||
+            image.Visibility is ImageVisibility.Public or ImageVisibility.Community)
+        {
+            return true;
+        }
+
+        return image.Visibility == ImageVisibility.Shared && caller.ProjectId is not null &&
+               await store.FindMemberStatusAsync(image.Id, caller.ProjectId, ct) is not null;
+    }
+
+    private static bool IsOwnerOrAdmin(Caller caller, Image image) =>
+        caller.IsAdmin || (image.Owner is not null && image.Owner == caller.ProjectId);
+
+    private static int CheckNonNegative(string key, long value) =>
+        value is >= 0 and <= int.MaxValue
+            ? (int)value
+            : throw KuraException.BadRequest($"Provided object does not match schema 'image': {value} is less than the minimum of 0\n\nFailed validating 'minimum' in schema['properties']['{key}']");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} created for owner {Owner}")]
+    private partial void LogCreated(string imageId, string? owner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} deleted (was {Status})")]
+    private partial void LogDeleted(string imageId, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} queued -> saving")]
+    private partial void LogUploadStarted(string imageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} saving -> active, {Bytes} bytes in {DurationMs:F0} ms")]
+    private partial void LogUploaded(string imageId, long bytes, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} upload failed after {Bytes} bytes ({Cause}); data removed, saving -> queued")]
+    private partial void LogUploadFailed(string imageId, long bytes, string cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} was left in saving by a stopped process; reset to queued")]
+    private partial void LogRecovered(string imageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed blob {Key} that no image points at")]
+    private partial void LogOrphanRemoved(string key);
+}

@@ -1,0 +1,71 @@
+namespace Kura.Identity;
+
+/// <summary>
+/// Persistence of the built-in identity service. Names are unique per domain (users, projects) or globally
+/// (roles); an insert that breaks uniqueness returns false. Deleting a user or project also deletes its role
+/// assignments and tokens.
+/// </summary>
+public interface IIdentityStore
+{
+    Task<IdentityDomain?> FindDomainAsync(string id, CancellationToken ct);
+
+    Task<IdentityDomain?> FindDomainByNameAsync(string name, CancellationToken ct);
+
+    Task<IReadOnlyList<IdentityDomain>> ListDomainsAsync(CancellationToken ct);
+
+    Task<bool> TryAddDomainAsync(IdentityDomain domain, CancellationToken ct);
+
+    Task<Project?> FindProjectAsync(string id, CancellationToken ct);
+
+    Task<Project?> FindProjectByNameAsync(string domainId, string name, CancellationToken ct);
+
+    Task<IReadOnlyList<Project>> ListProjectsAsync(string? name, string? domainId, CancellationToken ct);
+
+    Task<bool> TryAddProjectAsync(Project project, CancellationToken ct);
+
+    Task<bool> TryUpdateProjectAsync(Project project, CancellationToken ct);
+
+    Task<bool> DeleteProjectAsync(string id, CancellationToken ct);
+
+    Task<User?> FindUserAsync(string id, CancellationToken ct);
+
+    Task<User?> FindUserByNameAsync(string domainId, string name, CancellationToken ct);
+
+    Task<IReadOnlyList<User>> ListUsersAsync(string? name, string? domainId, CancellationToken ct);
+
+    Task<bool> TryAddUserAsync(User user, CancellationToken ct);
+
+    Task<bool> TryUpdateUserAsync(User user, CancellationToken ct);
+
+    Task<bool> DeleteUserAsync(string id, CancellationToken ct);
+
+    Task<Role?> FindRoleAsync(string id, CancellationToken ct);
+
+    Task<Role?> FindRoleByNameAsync(string name, CancellationToken ct);
+
+    Task<IReadOnlyList<Role>> ListRolesAsync(string? name, CancellationToken ct);
+
+    Task<bool> TryAddRoleAsync(Role role, CancellationToken ct);
+
+    Task<bool> DeleteRoleAsync(string id, CancellationToken ct);
+
+    Task AddAssignmentAsync(RoleAssignment assignment, CancellationToken ct);
+
+    Task<bool> RemoveAssignmentAsync(RoleAssignment assignment, CancellationToken ct);
+
+    Task<IReadOnlyList<RoleAssignment>> ListAssignmentsAsync(AssignmentFilter filter, CancellationToken ct);
+
+    /// <summary>The roles <paramref name="userId"/> holds on <paramref name="projectId"/>.</summary>
+    Task<IReadOnlyList<Role>> ListRolesForAsync(string userId, string projectId, CancellationToken ct);
+
+    Task AddTokenAsync(TokenRecord token, CancellationToken ct);
+
+    /// <summary>The token whose digest is <paramref name="digest"/>, unless revoked.</summary>
+    Task<TokenRecord?> FindTokenAsync(string digest, CancellationToken ct);
+
+    Task<bool> RevokeTokenAsync(string digest, CancellationToken ct);
+
+    Task RevokeTokensOfUserAsync(string userId, CancellationToken ct);
+
+    Task<int> DeleteExpiredTokensAsync(DateTimeOffset before, CancellationToken ct);
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kura.Identity;
+
+/// <summary>The built-in identity service (configuration section <c>Identity</c>).</summary>
+public sealed class IdentityOptions
+{
+    public const string Section = "Identity";
+
+    /// <summary>How long a token lives (Keystone's <c>[token] expiration</c>, one hour).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>PBKDF2-HMAC-SHA512 rounds for new password hashes (OWASP 2023 guidance: 210,000).</summary>
+    [Range(1, 10_000_000)]
+    public int PasswordIterations { get; set; } = 210_000;
+
+    /// <summary>Region name of every catalog endpoint.</summary>
+    [Required]
+    public string Region { get; set; } = "RegionOne";
+
+    /// <summary>
+    /// The base URL clients reach Kura at (for a deployment behind a proxy), e.g. <c>https://images.example.com</c>.
+    /// Empty: the URL of each request is used.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>The admin password on first start; KURA_ADMIN_PASSWORD sets it too. Empty: one is generated and printed once.</summary>
+    public string? AdminPassword { get; set; }
+}

@@ -1,0 +1,40 @@
+namespace Kura.Identity;
+
+public sealed record IdentityDomain(string Id, string Name, string Description, bool Enabled);
+
+public sealed record Project(string Id, string Name, string DomainId, string Description, bool Enabled);
+
+public sealed record User(string Id, string Name, string DomainId, bool Enabled, string? DefaultProjectId, string? Email, string? Description)
+{
+    /// <summary>The stored KDF output ("pbkdf2-sha512$iterations$salt$hash"); never serialized to clients.</summary>
+    public string? PasswordHash { get; init; }
+}
+
+public sealed record Role(string Id, string Name, string? DomainId, string? Description);
+
+public sealed record RoleAssignment(string UserId, string ProjectId, string RoleId);
+
+/// <summary>A stored token: only the SHA-256 digest of the secret is kept.</summary>
+public sealed record TokenRecord(
+    string Digest,
+    string UserId,
+    string? ProjectId,
+    IReadOnlyList<string> Methods,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    IReadOnlyList<string> AuditIds);
+
+/// <summary>A validated token with everything a response body or an authorization decision needs.</summary>
+public sealed record TokenInfo(
+    TokenRecord Token,
+    User User,
+    IdentityDomain UserDomain,
+    Project? Project,
+    IdentityDomain? ProjectDomain,
+    IReadOnlyList<Role> Roles)
+{
+    public bool IsAdmin => Roles.Any(r => string.Equals(r.Name, "admin", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>Filters of <c>GET /v3/role_assignments</c>.</summary>
+public sealed record AssignmentFilter(string? UserId, string? ProjectId, string? RoleId);

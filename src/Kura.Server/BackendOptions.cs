@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Kura.Server;
+
+/// <summary>Where metadata lives (section <c>Database</c>).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    public static readonly string[] Types = ["Sqlite"];
+
+    /// <summary>The metadata backend: <c>Sqlite</c>.</summary>
+    [Required]
+    public string Type { get; set; } = "Sqlite";
+
+    /// <summary>SQLite file; default <c>{DataDirectory}/kura.db</c>.</summary>
+    public string? Path { get; set; }
+}
+
+/// <summary>Where image data lives (section <c>Blobs</c>).</summary>
+public sealed class BlobOptions
+{
+    public const string Section = "Blobs";
+
+    public static readonly string[] Types = ["FileSystem"];
+
+    /// <summary>The data backend: <c>FileSystem</c>.</summary>
+    [Required]
+    public string Type { get; set; } = "FileSystem";
+
+    /// <summary>Root directory of the file-system store; default <c>{DataDirectory}/blobs</c>.</summary>
+    public string? Path { get; set; }
+}

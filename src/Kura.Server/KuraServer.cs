@@ -1,0 +1,120 @@
+using Kura.Api;
+using Kura.Blobs.FileSystem;
+using Kura.Domain.Blobs;
+using Kura.Domain.Images;
+using Kura.Identity;
+using Kura.Storage.Sqlite;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Kura.Server;
+
+/// <summary>
+/// The composition root: configuration, the one switch per backend, the services, and start-up work
+/// (migrations, identity bootstrap, crash recovery) that must finish before the first request.
+/// </summary>
+public static class KuraServer
+{
+    public const string DefaultUrl = "http://127.0.0.1:9292";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // KURA_DATA_DIR and KURA_ADMIN_PASSWORD, at the lowest precedence: appsettings, ASP.NET-style
+        // environment variables and the command line all override them.
+        var kuraEnvironment = new Dictionary<string, string?>();
+        AddIfSet(kuraEnvironment, "DataDirectory", "KURA_DATA_DIR");
+        AddIfSet(kuraEnvironment, "Identity:AdminPassword", "KURA_ADMIN_PASSWORD");
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = kuraEnvironment });
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var dataDirectory = Path.GetFullPath(builder.Configuration["DataDirectory"] ?? "data");
+        var services = builder.Services;
+        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImageOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<IdentityOptions>>().Value);
+        services.AddSingleton(TimeProvider.System);
+
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        switch (database.Type)
+        {
+            case "Sqlite":
+                var dbPath = Path.GetFullPath(database.Path ?? Path.Combine(dataDirectory, "kura.db"));
+                services.AddSingleton(sp => new SqliteDatabase(dbPath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
+                services.AddSingleton<IImageStore, SqliteImageStore>();
+                services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
+                services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<SqliteDatabase>().MigrateAsync(ct));
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Database:Type '{database.Type}'. Supported: {string.Join(", ", DatabaseOptions.Types)}.");
+        }
+
+        var blobs = builder.Configuration.GetSection(BlobOptions.Section).Get<BlobOptions>() ?? new BlobOptions();
+        switch (blobs.Type)
+        {
+            case "FileSystem":
+                var root = Path.GetFullPath(blobs.Path ?? Path.Combine(dataDirectory, "blobs"));
+                services.AddSingleton(_ => new FileSystemBlobStore(root));
+                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Blobs:Type '{blobs.Type}'. Supported: {string.Join(", ", BlobOptions.Types)}.");
+        }
+
+        services.AddSingleton<ImageService>();
+        services.AddSingleton<IdentityService>();
+
+        var app = builder.Build();
+        app.UseKura();
+        return app;
+    }
+
+    /// <summary>Start-up work, in order: schema migrations, identity bootstrap, recovery of interrupted uploads.</summary>
+    public static async Task<BootstrapResult> InitializeAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var sp = app.Services;
+        await sp.GetRequiredService<Func<CancellationToken, Task>>()(ct);
+        var identity = sp.GetRequiredService<IdentityService>();
+        var result = await identity.BootstrapAsync(identity.Options.AdminPassword, ct);
+        await identity.PurgeExpiredTokensAsync(ct);
+        if (sp.GetService<FileSystemBlobStore>() is { } files)
+        {
+            files.SweepTemporaryFiles();
+        }
+
+        await sp.GetRequiredService<ImageService>().RecoverAsync(ct);
+        return result;
+    }
+
+    /// <summary>A clouds.yaml entry for the admin user at <paramref name="baseUrl"/>.</summary>
+    public static string CloudsYaml(string baseUrl, string password, string region) => $"""
+        clouds:
+          kura:
+            auth:
+              auth_url: {baseUrl}/identity/v3
+              username: admin
+              password: {password}
+              project_name: admin
+              user_domain_name: Default
+              project_domain_name: Default
+            region_name: {region}
+            identity_api_version: 3
+            image_api_version: 2
+            interface: public
+        """;
+
+    private static void AddIfSet(Dictionary<string, string?> target, string key, string variable)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(value))
+        {
+            target[key] = value;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Kura.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite file: opens pooled connections with the pragmas Kura relies on, and applies the embedded,
+/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) in order, each in its own transaction.
+/// </summary>
+public sealed partial class SqliteDatabase
+{
+    private readonly string _connectionString;
+    private readonly ILogger<SqliteDatabase> _logger;
+
+    public SqliteDatabase(string path, ILogger<SqliteDatabase> logger)
+    {
+        _logger = logger;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        using var pragma = connection.CreateCommand();
+        // WAL lets readers run beside the single writer; NORMAL sync in WAL mode survives a killed process
+        // (an OS crash may lose the last commits, never corrupt the file).
+        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
+    public async Task<int> MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT NOT NULL,
+                    applied_at TEXT NOT NULL
+                );
+                """;
+            await setup.ExecuteNonQueryAsync(ct);
+        }
+
+        var current = 0;
+        await using (var query = connection.CreateCommand())
+        {
+            query.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+            current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (version, name, sql) in LoadMigrations())
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using (var apply = connection.CreateCommand())
+            {
+                apply.Transaction = tx;
+                apply.CommandText = sql;
+                await apply.ExecuteNonQueryAsync(ct);
+            }
+
+            await using (var record = connection.CreateCommand())
+            {
+                record.Transaction = tx;
+                record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
+                record.Parameters.AddWithValue("$v", version);
+                record.Parameters.AddWithValue("$n", name);
+                record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O"));
+                await record.ExecuteNonQueryAsync(ct);
+            }
+
+            await tx.CommitAsync(ct);
+            LogMigrated(version, name);
+            current = version;
+        }
+
+        return current;
+    }
+
+    private static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        const string prefix = "Kura.Storage.Sqlite.Migrations.";
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var file = resource[prefix.Length..^".sql".Length];
+            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            yield return (version, file[5..], reader.ReadToEnd());
+        }
+    }
+
+    /// <summary>SQLITE_CONSTRAINT (19): a unique or primary-key violation.</summary>
+    public static bool IsUniqueViolation(SqliteException ex) => ex.SqliteErrorCode == 19;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
+    private partial void LogMigrated(int version, string name);
+}
+
+internal static class Micros
+{
+    public static long From(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    public static DateTimeOffset To(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
+}

@@ -1,0 +1,188 @@
+using Kura.Identity;
+using Microsoft.Data.Sqlite;
+
+namespace Kura.Storage.Sqlite;
+
+/// <summary>The built-in identity service's tables in SQLite. Every value reaches SQL as a parameter.</summary>
+public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
+{
+    private const string ProjectColumns = "id, name, domain_id, description, enabled";
+    private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash";
+    private const string TokenColumns = "digest, user_id, project_id, methods, issued_at, expires_at, audit_ids";
+
+    public Task<IdentityDomain?> FindDomainAsync(string id, CancellationToken ct) =>
+        SingleAsync("SELECT id, name, description, enabled FROM domains WHERE id = $a", ReadDomain, ct, id);
+
+    public Task<IdentityDomain?> FindDomainByNameAsync(string name, CancellationToken ct) =>
+        SingleAsync("SELECT id, name, description, enabled FROM domains WHERE name = $a", ReadDomain, ct, name);
+
+    public Task<IReadOnlyList<IdentityDomain>> ListDomainsAsync(CancellationToken ct) =>
+        ListAsync("SELECT id, name, description, enabled FROM domains ORDER BY name", ReadDomain, ct);
+
+    public Task<bool> TryAddDomainAsync(IdentityDomain d, CancellationToken ct) =>
+        TryInsertAsync("INSERT INTO domains (id, name, description, enabled) VALUES ($a, $b, $c, $d)", ct, d.Id, d.Name, d.Description, d.Enabled);
+
+    public Task<Project?> FindProjectAsync(string id, CancellationToken ct) =>
+        SingleAsync($"SELECT {ProjectColumns} FROM projects WHERE id = $a", ReadProject, ct, id);
+
+    public Task<Project?> FindProjectByNameAsync(string domainId, string name, CancellationToken ct) =>
+        SingleAsync($"SELECT {ProjectColumns} FROM projects WHERE domain_id = $a AND name = $b", ReadProject, ct, domainId, name);
+
+    public Task<IReadOnlyList<Project>> ListProjectsAsync(string? name, string? domainId, CancellationToken ct) =>
+        ListAsync($"SELECT {ProjectColumns} FROM projects WHERE ($a IS NULL OR name = $a) AND ($b IS NULL OR domain_id = $b) ORDER BY name, id", ReadProject, ct, name, domainId);
+
+    public Task<bool> TryAddProjectAsync(Project p, CancellationToken ct) =>
+        TryInsertAsync($"INSERT INTO projects ({ProjectColumns}) VALUES ($a, $b, $c, $d, $e)", ct, p.Id, p.Name, p.DomainId, p.Description, p.Enabled);
+
+    public Task<bool> TryUpdateProjectAsync(Project p, CancellationToken ct) =>
+        TryInsertAsync("UPDATE projects SET name = $b, description = $c, enabled = $d WHERE id = $a", ct, p.Id, p.Name, p.Description, p.Enabled);
+
+    public async Task<bool> DeleteProjectAsync(string id, CancellationToken ct) =>
+        await ExecuteAsync("DELETE FROM projects WHERE id = $a", ct, id) > 0;
+
+    public Task<User?> FindUserAsync(string id, CancellationToken ct) =>
+        SingleAsync($"SELECT {UserColumns} FROM users WHERE id = $a", ReadUser, ct, id);
+
+    public Task<User?> FindUserByNameAsync(string domainId, string name, CancellationToken ct) =>
+        SingleAsync($"SELECT {UserColumns} FROM users WHERE domain_id = $a AND name = $b", ReadUser, ct, domainId, name);
+
+    public Task<IReadOnlyList<User>> ListUsersAsync(string? name, string? domainId, CancellationToken ct) =>
+        ListAsync($"SELECT {UserColumns} FROM users WHERE ($a IS NULL OR name = $a) AND ($b IS NULL OR domain_id = $b) ORDER BY name, id", ReadUser, ct, name, domainId);
+
+    public Task<bool> TryAddUserAsync(User u, CancellationToken ct) =>
+        TryInsertAsync($"INSERT INTO users ({UserColumns}) VALUES ($a, $b, $c, $d, $e, $f, $g, $h)", ct,
+            u.Id, u.Name, u.DomainId, u.Enabled, u.DefaultProjectId, u.Email, u.Description, u.PasswordHash);
+
+    public Task<bool> TryUpdateUserAsync(User u, CancellationToken ct) =>
+        TryInsertAsync("""
+            UPDATE users SET name = $b, enabled = $d, default_project_id = $e, email = $f, description = $g, password_hash = $h
+            WHERE id = $a AND domain_id = $c
+            """, ct, u.Id, u.Name, u.DomainId, u.Enabled, u.DefaultProjectId, u.Email, u.Description, u.PasswordHash);
+
+    public async Task<bool> DeleteUserAsync(string id, CancellationToken ct) =>
+        await ExecuteAsync("DELETE FROM users WHERE id = $a", ct, id) > 0;
+
+    public Task<Role?> FindRoleAsync(string id, CancellationToken ct) =>
+        SingleAsync("SELECT id, name, description FROM roles WHERE id = $a", ReadRole, ct, id);
+
+    public Task<Role?> FindRoleByNameAsync(string name, CancellationToken ct) =>
+        SingleAsync("SELECT id, name, description FROM roles WHERE name = $a", ReadRole, ct, name);
+
+    public Task<IReadOnlyList<Role>> ListRolesAsync(string? name, CancellationToken ct) =>
+        ListAsync("SELECT id, name, description FROM roles WHERE ($a IS NULL OR name = $a) ORDER BY name", ReadRole, ct, name);
+
+    public Task<bool> TryAddRoleAsync(Role r, CancellationToken ct) =>
+        TryInsertAsync("INSERT INTO roles (id, name, description) VALUES ($a, $b, $c)", ct, r.Id, r.Name, r.Description);
+
+    public async Task<bool> DeleteRoleAsync(string id, CancellationToken ct) =>
+        await ExecuteAsync("DELETE FROM roles WHERE id = $a", ct, id) > 0;
+
+    public Task AddAssignmentAsync(RoleAssignment a, CancellationToken ct) =>
+        ExecuteAsync("INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id) VALUES ($a, $b, $c)", ct, a.UserId, a.ProjectId, a.RoleId);
+
+    public async Task<bool> RemoveAssignmentAsync(RoleAssignment a, CancellationToken ct) =>
+        await ExecuteAsync("DELETE FROM role_assignments WHERE user_id = $a AND project_id = $b AND role_id = $c", ct, a.UserId, a.ProjectId, a.RoleId) > 0;
+
+    public Task<IReadOnlyList<RoleAssignment>> ListAssignmentsAsync(AssignmentFilter f, CancellationToken ct) =>
+        ListAsync("""
+            SELECT user_id, project_id, role_id FROM role_assignments
+            WHERE ($a IS NULL OR user_id = $a) AND ($b IS NULL OR project_id = $b) AND ($c IS NULL OR role_id = $c)
+            ORDER BY project_id, user_id, role_id
+            """, r => new RoleAssignment(r.GetString(0), r.GetString(1), r.GetString(2)), ct, f.UserId, f.ProjectId, f.RoleId);
+
+    public Task<IReadOnlyList<Role>> ListRolesForAsync(string userId, string projectId, CancellationToken ct) =>
+        ListAsync("""
+            SELECT r.id, r.name, r.description FROM role_assignments a JOIN roles r ON r.id = a.role_id
+            WHERE a.user_id = $a AND a.project_id = $b ORDER BY r.name
+            """, ReadRole, ct, userId, projectId);
+
+    public Task AddTokenAsync(TokenRecord t, CancellationToken ct) =>
+        ExecuteAsync($"INSERT INTO tokens ({TokenColumns}) VALUES ($a, $b, $c, $d, $e, $f, $g)", ct,
+            t.Digest, t.UserId, t.ProjectId, string.Join(',', t.Methods), Micros.From(t.IssuedAt), Micros.From(t.ExpiresAt), string.Join(',', t.AuditIds));
+
+    public Task<TokenRecord?> FindTokenAsync(string digest, CancellationToken ct) =>
+        SingleAsync($"SELECT {TokenColumns} FROM tokens WHERE digest = $a AND revoked = 0", r => new TokenRecord(
+            r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3).Split(','),
+            Micros.To(r.GetInt64(4)), Micros.To(r.GetInt64(5)), r.GetString(6).Split(',')), ct, digest);
+
+    public async Task<bool> RevokeTokenAsync(string digest, CancellationToken ct) =>
+        await ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE digest = $a AND revoked = 0", ct, digest) > 0;
+
+    public Task RevokeTokensOfUserAsync(string userId, CancellationToken ct) =>
+        ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE user_id = $a", ct, userId);
+
+    public Task<int> DeleteExpiredTokensAsync(DateTimeOffset before, CancellationToken ct) =>
+        ExecuteAsync("DELETE FROM tokens WHERE expires_at < $a", ct, Micros.From(before));
+
+    // ---- plumbing: positional parameters $a, $b, … ---------------------------------------------------------
+
+    private static void Bind(SqliteCommand cmd, object?[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            cmd.Parameters.AddWithValue("$" + (char)('a' + i), args[i] switch
+            {
+                null => DBNull.Value,
+                bool b => b ? 1 : 0,
+                var v => v,
+            });
+        }
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        Bind(cmd, args);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<bool> TryInsertAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        try
+        {
+            return await ExecuteAsync(sql, ct, args) > 0;
+        }
+        catch (SqliteException ex) when (SqliteDatabase.IsUniqueViolation(ex))
+        {
+            return false;
+        }
+    }
+
+    private async Task<T?> SingleAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
+        where T : class
+    {
+        var list = await ListAsync(sql, read, ct, args);
+        return list.Count > 0 ? list[0] : null;
+    }
+
+    private async Task<IReadOnlyList<T>> ListAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        Bind(cmd, args);
+        var result = new List<T>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(read(reader));
+        }
+
+        return result;
+    }
+
+    private static IdentityDomain ReadDomain(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0);
+
+    private static Project ReadProject(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0);
+
+    private static Role ReadRole(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), null, r.IsDBNull(2) ? null : r.GetString(2));
+
+    private static User ReadUser(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3) != 0,
+            r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))
+        {
+            PasswordHash = r.IsDBNull(7) ? null : r.GetString(7),
+        };
+}

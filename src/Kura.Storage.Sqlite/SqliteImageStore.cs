@@ -1,0 +1,431 @@
+using System.Text;
+using System.Text.Json;
+using Kura.Domain.Images;
+using Microsoft.Data.Sqlite;
+
+namespace Kura.Storage.Sqlite;
+
+/// <summary>Image metadata in SQLite. Every value reaches SQL as a parameter; only fixed column names are spliced.</summary>
+public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
+{
+    private const string Columns = """
+        i.id, i.name, i.disk_format, i.container_format, i.visibility, i.size, i.virtual_size, i.status,
+        i.checksum, i.os_hash_algo, i.os_hash_value, i.protected, i.min_ram, i.min_disk, i.owner, i.os_hidden,
+        i.created_at, i.updated_at, i.location, i.version,
+        (SELECT json_group_array(json_array(p.name, p.value)) FROM
+            (SELECT name, value FROM image_properties WHERE image_id = i.id ORDER BY position) p) AS props,
+        (SELECT json_group_array(t.value) FROM image_tags t WHERE t.image_id = i.id) AS tags
+        """;
+
+    /// <summary>Sort columns as SQL expressions; NULLs compare as '' or 0 so that keyset paging is total.</summary>
+    private static readonly Dictionary<string, string> SortExpressions = new(StringComparer.Ordinal)
+    {
+        ["name"] = "COALESCE(i.name, '')",
+        ["status"] = "i.status",
+        ["container_format"] = "COALESCE(i.container_format, '')",
+        ["disk_format"] = "COALESCE(i.disk_format, '')",
+        ["size"] = "COALESCE(i.size, 0)",
+        ["id"] = "i.id",
+        ["created_at"] = "i.created_at",
+        ["updated_at"] = "i.updated_at",
+    };
+
+    private static readonly HashSet<string> FilterColumns = new(StringComparer.Ordinal)
+    {
+        "name", "id", "status", "container_format", "disk_format", "owner", "checksum", "os_hash_value",
+        "size", "virtual_size", "min_ram", "min_disk", "protected", "created_at", "updated_at",
+    };
+
+    public async Task<bool> TryAddAsync(Image image, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        try
+        {
+            await using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = tx;
+                insert.CommandText = """
+                    INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
+                        checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
+                        created_at, updated_at, location, version)
+                    VALUES ($id, $name, $disk_format, $container_format, $visibility, $size, $virtual_size, $status,
+                        $checksum, $os_hash_algo, $os_hash_value, $protected, $min_ram, $min_disk, $owner, $os_hidden,
+                        $created_at, $updated_at, $location, 1)
+                    """;
+                BindImage(insert, image);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+
+            await WriteChildrenAsync(connection, tx, image, ct);
+            await tx.CommitAsync(ct);
+            image.Version = 1;
+            return true;
+        }
+        catch (SqliteException ex) when (SqliteDatabase.IsUniqueViolation(ex))
+        {
+            return false;
+        }
+    }
+
+    public async Task<Image?> FindAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.id = $id AND i.deleted = 0";
+        cmd.Parameters.AddWithValue("$id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadImage(reader) : null;
+    }
+
+    public async Task<bool> TryUpdateAsync(Image image, long expectedVersion, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = tx;
+            update.CommandText = """
+                UPDATE images SET name = $name, disk_format = $disk_format, container_format = $container_format,
+                    visibility = $visibility, size = $size, virtual_size = $virtual_size, status = $status,
+                    checksum = $checksum, os_hash_algo = $os_hash_algo, os_hash_value = $os_hash_value,
+                    protected = $protected, min_ram = $min_ram, min_disk = $min_disk, owner = $owner,
+                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, version = version + 1
+                WHERE id = $id AND version = $expected AND deleted = 0
+                """;
+            BindImage(update, image);
+            update.Parameters.AddWithValue("$expected", expectedVersion);
+            if (await update.ExecuteNonQueryAsync(ct) == 0)
+            {
+                return false;
+            }
+        }
+
+        await using (var clear = connection.CreateCommand())
+        {
+            clear.Transaction = tx;
+            clear.CommandText = "DELETE FROM image_properties WHERE image_id = $id; DELETE FROM image_tags WHERE image_id = $id;";
+            clear.Parameters.AddWithValue("$id", image.Id);
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+
+        await WriteChildrenAsync(connection, tx, image, ct);
+        await tx.CommitAsync(ct);
+        image.Version = expectedVersion + 1;
+        return true;
+    }
+
+    public async Task<bool> TryDeleteAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        // One transaction: the row is marked deleted and its dependants go with it (Glance's two-step delete
+        // could leave an image in status 'deleted' yet still shown). The row stays so the id is never reused.
+        await using (var mark = connection.CreateCommand())
+        {
+            mark.Transaction = tx;
+            mark.CommandText = """
+                UPDATE images SET deleted = 1, deleted_at = $at, status = 'deleted', location = NULL, version = version + 1
+                WHERE id = $id AND deleted = 0
+                """;
+            mark.Parameters.AddWithValue("$id", id);
+            mark.Parameters.AddWithValue("$at", Micros.From(at));
+            if (await mark.ExecuteNonQueryAsync(ct) == 0)
+            {
+                return false;
+            }
+        }
+
+        await using (var cleanup = connection.CreateCommand())
+        {
+            cleanup.Transaction = tx;
+            cleanup.CommandText = """
+                DELETE FROM image_properties WHERE image_id = $id;
+                DELETE FROM image_tags WHERE image_id = $id;
+                DELETE FROM image_members WHERE image_id = $id;
+                """;
+            cleanup.Parameters.AddWithValue("$id", id);
+            await cleanup.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<string?> FindMemberStatusAsync(string imageId, string projectId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT status FROM image_members WHERE image_id = $id AND member = $member";
+        cmd.Parameters.AddWithValue("$id", imageId);
+        cmd.Parameters.AddWithValue("$member", projectId);
+        return (string?)await cmd.ExecuteScalarAsync(ct);
+    }
+
+    public async Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM images i WHERE i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden");
+        cmd.Parameters.AddWithValue("$os_hidden", query.OsHidden ? 1 : 0);
+        var p = 0;
+        string Param(object value)
+        {
+            var name = "$p" + p++;
+            cmd.Parameters.AddWithValue(name, value);
+            return name;
+        }
+
+        AppendVisibility(sql, query, scope, Param);
+        AppendFilters(sql, query, Param);
+        if (marker is not null)
+        {
+            AppendKeyset(sql, query.Sort, marker, Param);
+        }
+
+        sql.Append(" ORDER BY ");
+        sql.AppendJoin(", ", query.Sort.Select(k => SortExpressions[k.Column] + (k.Descending ? " DESC" : " ASC")));
+        sql.Append(" LIMIT ").Append(Param(query.Limit));
+        cmd.CommandText = sql.ToString();
+
+        var images = new List<Image>(Math.Min(query.Limit, 1000));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            images.Add(ReadImage(reader));
+        }
+
+        return new ImagePage(images, images.Count == query.Limit);
+    }
+
+    private static void AppendVisibility(StringBuilder sql, ImageListQuery query, ImageVisibilityScope scope, Func<object, string> param)
+    {
+        var project = param(scope.ProjectId ?? string.Empty);
+        if (!scope.IsAdmin)
+        {
+            var memberStatus = query.MemberStatus == "all" ? string.Empty : " AND m.status = " + param(query.MemberStatus);
+            sql.Append($"""
+                 AND (i.visibility IN ('public', 'community') OR i.owner = {project}
+                      OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m
+                          WHERE m.image_id = i.id AND m.member = {project}{memberStatus})))
+                """);
+        }
+
+        if (query.Visibility is null)
+        {
+            sql.Append($" AND NOT (i.visibility = 'community' AND (i.owner IS NULL OR i.owner <> {project}))");
+        }
+        else if (query.Visibility != "all")
+        {
+            sql.Append(" AND i.visibility = ").Append(param(query.Visibility));
+        }
+    }
+
+    private static void AppendFilters(StringBuilder sql, ImageListQuery query, Func<object, string> param)
+    {
+        foreach (var filter in query.Filters)
+        {
+            if (filter.IsProperty)
+            {
+                sql.Append($" AND EXISTS (SELECT 1 FROM image_properties ip WHERE ip.image_id = i.id AND ip.name = {param(filter.Column)} AND ip.value = {param(filter.Values[0])})");
+                continue;
+            }
+
+            if (!FilterColumns.Contains(filter.Column))
+            {
+                throw new ArgumentException($"Unknown filter column {filter.Column}");
+            }
+
+            var column = "i." + filter.Column;
+            if (filter.Values[0] is DateTimeOffset at)
+            {
+                // Timestamps are shown to the second; compare at that granularity.
+                var from = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond))));
+                var next = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond)).AddSeconds(1)));
+                sql.Append(filter.Op switch
+                {
+                    FilterOp.Eq => $" AND {column} >= {from} AND {column} < {next}",
+                    FilterOp.Neq => $" AND ({column} < {from} OR {column} >= {next})",
+                    FilterOp.Gt => $" AND {column} >= {next}",
+                    FilterOp.Gte => $" AND {column} >= {from}",
+                    FilterOp.Lt => $" AND {column} < {from}",
+                    _ => $" AND {column} < {next}",
+                });
+                continue;
+            }
+
+            var values = filter.Values.Select(v => v is bool b ? (b ? 1 : 0) : v).ToList();
+            sql.Append(filter.Op switch
+            {
+                FilterOp.In => $" AND {column} IN ({string.Join(", ", values.Select(param))})",
+                FilterOp.Gte => $" AND {column} >= {param(values[0])}",
+                FilterOp.Lte => $" AND {column} <= {param(values[0])}",
+                FilterOp.Gt => $" AND {column} > {param(values[0])}",
+                FilterOp.Lt => $" AND {column} < {param(values[0])}",
+                FilterOp.Neq => $" AND {column} <> {param(values[0])}",
+                _ => $" AND {column} = {param(values[0])}",
+            });
+        }
+
+        foreach (var tag in query.Tags)
+        {
+            sql.Append($" AND EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.value = {param(tag)})");
+        }
+    }
+
+    /// <summary>Rows strictly after the marker in the sort order: (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ….</summary>
+    private static void AppendKeyset(StringBuilder sql, IReadOnlyList<SortKey> sort, Image marker, Func<object, string> param)
+    {
+        var values = sort.Select(k => param(MarkerValue(k.Column, marker))).ToList();
+        sql.Append(" AND (");
+        for (var i = 0; i < sort.Count; i++)
+        {
+            if (i > 0)
+            {
+                sql.Append(" OR ");
+            }
+
+            sql.Append('(');
+            for (var j = 0; j < i; j++)
+            {
+                sql.Append(SortExpressions[sort[j].Column]).Append(" = ").Append(values[j]).Append(" AND ");
+            }
+
+            sql.Append(SortExpressions[sort[i].Column]).Append(sort[i].Descending ? " < " : " > ").Append(values[i]).Append(')');
+        }
+
+        sql.Append(')');
+    }
+
+    private static object MarkerValue(string column, Image m) => column switch
+    {
+        "name" => m.Name ?? string.Empty,
+        "status" => m.Status,
+        "container_format" => m.ContainerFormat ?? string.Empty,
+        "disk_format" => m.DiskFormat ?? string.Empty,
+        "size" => m.Size ?? 0,
+        "id" => m.Id,
+        "created_at" => Micros.From(m.CreatedAt),
+        "updated_at" => Micros.From(m.UpdatedAt),
+        _ => throw new ArgumentOutOfRangeException(nameof(column)),
+    };
+
+    public async Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        var names = statuses.Select((s, i) => { cmd.Parameters.AddWithValue("$s" + i, s); return "$s" + i; });
+        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.deleted = 0 AND i.status IN ({string.Join(", ", names)})";
+        var result = new List<Image>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(ReadImage(reader));
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT location FROM images WHERE location IS NOT NULL";
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    private static async Task WriteChildrenAsync(SqliteConnection connection, SqliteTransaction tx, Image image, CancellationToken ct)
+    {
+        var position = 0;
+        foreach (var (name, value) in image.Properties)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO image_properties (image_id, position, name, value) VALUES ($id, $pos, $name, $value)";
+            cmd.Parameters.AddWithValue("$id", image.Id);
+            cmd.Parameters.AddWithValue("$pos", position++);
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$value", value);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        foreach (var tag in image.Tags)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES ($id, $value)";
+            cmd.Parameters.AddWithValue("$id", image.Id);
+            cmd.Parameters.AddWithValue("$value", tag);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static void BindImage(SqliteCommand cmd, Image image)
+    {
+        cmd.Parameters.AddWithValue("$id", image.Id);
+        cmd.Parameters.AddWithValue("$name", (object?)image.Name ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$disk_format", (object?)image.DiskFormat ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$container_format", (object?)image.ContainerFormat ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$visibility", image.Visibility);
+        cmd.Parameters.AddWithValue("$size", (object?)image.Size ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$virtual_size", (object?)image.VirtualSize ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$status", image.Status);
+        cmd.Parameters.AddWithValue("$checksum", (object?)image.Checksum ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$os_hash_algo", (object?)image.OsHashAlgo ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$os_hash_value", (object?)image.OsHashValue ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$protected", image.Protected ? 1 : 0);
+        cmd.Parameters.AddWithValue("$min_ram", image.MinRam);
+        cmd.Parameters.AddWithValue("$min_disk", image.MinDisk);
+        cmd.Parameters.AddWithValue("$owner", (object?)image.Owner ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$os_hidden", image.OsHidden ? 1 : 0);
+        cmd.Parameters.AddWithValue("$created_at", Micros.From(image.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated_at", Micros.From(image.UpdatedAt));
+        cmd.Parameters.AddWithValue("$location", (object?)image.Location ?? DBNull.Value);
+    }
+
+    private static Image ReadImage(SqliteDataReader r)
+    {
+        var image = Image.Rehydrate(r.GetString(0), r.GetString(7), Micros.To(r.GetInt64(16)));
+        image.Name = r.IsDBNull(1) ? null : r.GetString(1);
+        image.DiskFormat = r.IsDBNull(2) ? null : r.GetString(2);
+        image.ContainerFormat = r.IsDBNull(3) ? null : r.GetString(3);
+        image.Visibility = r.GetString(4);
+        image.Size = r.IsDBNull(5) ? null : r.GetInt64(5);
+        image.VirtualSize = r.IsDBNull(6) ? null : r.GetInt64(6);
+        image.Checksum = r.IsDBNull(8) ? null : r.GetString(8);
+        image.OsHashAlgo = r.IsDBNull(9) ? null : r.GetString(9);
+        image.OsHashValue = r.IsDBNull(10) ? null : r.GetString(10);
+        image.Protected = r.GetInt64(11) != 0;
+        image.MinRam = r.GetInt32(12);
+        image.MinDisk = r.GetInt32(13);
+        image.Owner = r.IsDBNull(14) ? null : r.GetString(14);
+        image.OsHidden = r.GetInt64(15) != 0;
+        image.UpdatedAt = Micros.To(r.GetInt64(17));
+        image.Location = r.IsDBNull(18) ? null : r.GetString(18);
+        image.Version = r.GetInt64(19);
+        using (var props = JsonDocument.Parse(r.GetString(20)))
+        {
+            foreach (var pair in props.RootElement.EnumerateArray())
+            {
+                image.Properties.Add(new(pair[0].GetString()!, pair[1].GetString()!));
+            }
+        }
+
+        using (var tags = JsonDocument.Parse(r.GetString(21)))
+        {
+            foreach (var tag in tags.RootElement.EnumerateArray())
+            {
+                image.Tags.Add(tag.GetString()!);
+            }
+        }
+
+        return image;
+    }
+}
