@@ -18,7 +18,6 @@ public static class IdentityApi
     {
         var identity = app.MapGroup("/identity");
         identity.MapGet("", Versions);
-        identity.MapGet("/", Versions);
         identity.MapGet("/v3", V3Version);
         identity.MapGet("/v2.0", V2Version);
 
@@ -108,20 +107,23 @@ public static class IdentityApi
         }
 
         Project? project = null;
-        if (Opt(auth, "scope") is { } scope && scope.ValueKind == JsonValueKind.Object)
+        var scope = Opt(auth, "scope");
+        // "scope": "unscoped" asks for an unscoped token even when the user has a default project.
+        var explicitlyUnscoped = scope is { ValueKind: JsonValueKind.String } && scope.Value.GetString() == "unscoped";
+        if (scope is { ValueKind: JsonValueKind.Object })
         {
-            if (Opt(scope, "project") is { } p)
+            if (Opt(scope.Value, "project") is { } p)
             {
                 var domain = Opt(p, "domain");
                 project = await ids.ResolveScopeProjectAsync(Str(p, "id"), Str(p, "name"),
                     domain is { } d ? Str(d, "id") : null, domain is { } d2 ? Str(d2, "name") : null, ctx.RequestAborted);
             }
-            else if (scope.EnumerateObject().Any(s => s.Name != "unscoped"))
+            else if (scope.Value.EnumerateObject().Any(s => s.Name != "unscoped"))
             {
                 throw new KuraException(ErrorKind.Unauthorized, "Kura's identity service issues project-scoped and unscoped tokens only.");
             }
         }
-        else if (user.DefaultProjectId is not null &&
+        else if (!explicitlyUnscoped && user.DefaultProjectId is not null &&
                  await ids.Store.FindProjectAsync(user.DefaultProjectId, ctx.RequestAborted) is { Enabled: true } defaultProject &&
                  (await ids.Store.ListRolesForAsync(user.Id, defaultProject.Id, ctx.RequestAborted)).Count > 0)
         {

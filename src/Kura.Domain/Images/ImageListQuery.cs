@@ -276,6 +276,11 @@ public sealed class ImageListQuery
             }
         }
 
+        foreach (var dir in sortDirs.Where(d => d is not ("asc" or "desc")))
+        {
+            throw KuraException.BadRequest($"Invalid sort direction: {dir}");
+        }
+
         var result = new List<SortKey>();
         foreach (var (key, dir) in keys)
         {

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Kura.Tests.Support;
+
+namespace Kura.Tests.Api;
+
+/// <summary>
+/// Who may do what to whose image (reference §1.7, §1.8.2, §1.17), for every image endpoint, every role and
+/// another project's images. Kura follows Glance 25's default (legacy) policy: any role on a project acts for
+/// the project, and only the role admin adds powers.
+/// </summary>
+public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<KuraHostFixture>
+{
+    private KuraHost Kura => fixture.Host;
+
+    private async Task<(Account Owner, Account Reader, Account Other, string Admin)> PartiesAsync(string tag)
+    {
+        var owner = await Kura.CreateAccountAsync("owner" + tag);
+        var other = await Kura.CreateAccountAsync("other" + tag);
+        var admin = await Kura.AdminTokenAsync();
+
+        // A second user of the owner's project with only the reader role.
+        var user = await Kura.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "reader" + tag, ["password"] = "pw" } });
+        var userId = user["user"]!["id"]!.GetValue<string>();
+        var readerRole = (await Kura.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=reader", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        using (await Kura.SendAsync(HttpMethod.Put, $"identity/v3/projects/{owner.ProjectId}/users/{userId}/roles/{readerRole}", admin))
+        {
+        }
+
+        var (readerToken, _) = await Kura.IssueTokenAsync("reader" + tag, "pw", "owner" + tag);
+        return (owner, new Account(owner.ProjectId, userId, readerToken), other, admin);
+    }
+
+    private async Task<string> ImageAsync(string token, string visibility, bool withData = true)
+    {
+        var id = (await Kura.CreateImageAsync(token, new JsonObject
+        {
+            ["name"] = visibility, ["disk_format"] = "raw", ["container_format"] = "bare", ["visibility"] = visibility,
+        }))["id"]!.GetValue<string>();
+        if (withData)
+        {
+            using var upload = await Kura.UploadAsync(token, id, new ByteArrayContent([1, 2, 3, 4]));
+            Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
+        }
+
+        return id;
+    }
+
+    private async Task<HttpStatusCode> StatusAsync(HttpMethod method, string path, string token, HttpContent? content = null)
+    {
+        using var response = await Kura.SendAsync(method, path, token, content);
+        return response.StatusCode;
+    }
+
+    [Theory]
+    [InlineData("private", HttpStatusCode.NotFound)]
+    [InlineData("shared", HttpStatusCode.NotFound)]
+    [InlineData("public", HttpStatusCode.OK)]
+    [InlineData("community", HttpStatusCode.OK)]
+    public async Task Another_project_sees_only_public_and_community_images(string visibility, HttpStatusCode expected)
+    {
+        var (owner, _, other, admin) = await PartiesAsync("see" + visibility);
+        var id = await ImageAsync(visibility == "public" ? admin : owner.Token, visibility);
+
+        Assert.Equal(expected, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", other.Token));
+        Assert.Equal(expected, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/file", other.Token));
+        var listed = (await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?visibility=all", other.Token, null))["images"]!.AsArray()
+            .Any(i => i!["id"]!.GetValue<string>() == id);
+        Assert.Equal(expected == HttpStatusCode.OK, listed);
+
+        // Whatever it can see, another project can neither change nor delete it; what it cannot see is 404.
+        var mutation = expected == HttpStatusCode.OK ? HttpStatusCode.Forbidden : HttpStatusCode.NotFound;
+        Assert.Equal(mutation, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", other.Token));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", admin));
+    }
+
+    [Fact]
+    public async Task Upload_to_another_projects_image_is_refused_and_changes_nothing()
+    {
+        var (owner, _, other, admin) = await PartiesAsync("upload");
+        var hidden = await ImageAsync(owner.Token, "private", withData: false);
+        var visible = await ImageAsync(owner.Token, "community", withData: false);
+
+        using (var response = await Kura.UploadAsync(other.Token, hidden, new ByteArrayContent([9])))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        using (var response = await Kura.UploadAsync(other.Token, visible, new ByteArrayContent([9])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        foreach (var id in new[] { hidden, visible })
+        {
+            Assert.Equal("queued", (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", admin, null))["status"]!.GetValue<string>());
+        }
+
+        // An admin may upload to any project's image.
+        using var byAdmin = await Kura.UploadAsync(admin, hidden, new ByteArrayContent([5]));
+        Assert.Equal(HttpStatusCode.NoContent, byAdmin.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_role_on_the_owning_project_acts_for_it_as_in_glance_legacy_policy()
+    {
+        var (owner, reader, _, _) = await PartiesAsync("roles");
+        var id = await ImageAsync(owner.Token, "private");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", reader.Token));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/file", reader.Token));
+        var mine = await ImageAsync(reader.Token, "private");
+        Assert.Equal(owner.ProjectId, (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{mine}", owner.Token, null))["owner"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NoContent, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", reader.Token));
+    }
+
+    [Fact]
+    public async Task Default_list_hides_other_projects_community_images_but_admin_sees_private_ones()
+    {
+        var (owner, _, other, admin) = await PartiesAsync("lists");
+        var community = await ImageAsync(owner.Token, "community", withData: false);
+        var secret = await ImageAsync(owner.Token, "private", withData: false);
+
+        static bool Has(JsonNode page, string id) => page["images"]!.AsArray().Any(i => i!["id"]!.GetValue<string>() == id);
+
+        var otherDefault = await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?limit=1000", other.Token, null);
+        Assert.False(Has(otherDefault, community));
+        Assert.False(Has(otherDefault, secret));
+        var otherCommunity = await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?visibility=community&limit=1000", other.Token, null);
+        Assert.True(Has(otherCommunity, community));
+
+        var ownerDefault = await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?limit=1000", owner.Token, null);
+        Assert.True(Has(ownerDefault, community));
+        Assert.True(Has(ownerDefault, secret));
+
+        var adminDefault = await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?limit=1000", admin, null);
+        Assert.True(Has(adminDefault, secret));
+        Assert.False(Has(adminDefault, community));
+
+        // A marker the caller cannot see is refused.
+        using var marker = await Kura.SendAsync(HttpMethod.Get, $"v2/images?marker={secret}", other.Token);
+        Assert.Equal(HttpStatusCode.Forbidden, marker.StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_may_delete_any_projects_image_and_its_data_is_removed()
+    {
+        var (owner, _, _, admin) = await PartiesAsync("admindelete");
+        var id = await ImageAsync(owner.Token, "private");
+        Assert.True(File.Exists(Path.Combine(Kura.DataDirectory, "blobs", "images", id)));
+        Assert.Equal(HttpStatusCode.NoContent, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", admin));
+        Assert.False(File.Exists(Path.Combine(Kura.DataDirectory, "blobs", "images", id)));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", owner.Token));
+    }
+}

@@ -1,0 +1,193 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kura.Server;
+using Microsoft.AspNetCore.Builder;
+
+namespace Kura.Tests.Support;
+
+/// <summary>
+/// A real Kura on a real Kestrel bound to a free loopback port, with its own temporary data directory
+/// (SQLite file and blob directory). Each test class gets one through <see cref="KuraHostFixture"/>.
+/// </summary>
+public sealed class KuraHost : IAsyncDisposable
+{
+    public const string AdminPassword = "admin-secret-pw";
+
+    private WebApplication _app = null!;
+
+    private KuraHost(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    public string BaseUrl { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<KuraHost> StartAsync(string? dataDirectory = null, params string[] extraArgs)
+    {
+        var host = new KuraHost(dataDirectory ?? Directory.CreateTempSubdirectory("kura-test-").FullName);
+        await host.StartAppAsync(extraArgs);
+        return host;
+    }
+
+    private async Task StartAppAsync(string[] extraArgs)
+    {
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--DataDirectory={DataDirectory}",
+            $"--Identity:AdminPassword={AdminPassword}",
+            // Fewer KDF rounds keep the suite fast; the production default is tested on its own.
+            "--Identity:PasswordIterations=1000",
+            "--Logging:LogLevel:Default=Warning",
+            .. extraArgs,
+        ];
+        _app = KuraServer.Build(args);
+        await KuraServer.InitializeAsync(_app);
+        await _app.StartAsync();
+        BaseUrl = _app.Urls.First().TrimEnd('/');
+        Http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/") };
+    }
+
+    /// <summary>Stops the server without deleting its data, and starts a new one on the same directory.</summary>
+    public async Task RestartAsync(params string[] extraArgs)
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await StartAppAsync(extraArgs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    // ---- identity helpers ----------------------------------------------------------------------------------
+
+    public async Task<(string Token, JsonNode Body)> IssueTokenAsync(string user, string password, string? project, string domain = "Default")
+    {
+        var auth = new JsonObject
+        {
+            ["identity"] = new JsonObject
+            {
+                ["methods"] = new JsonArray("password"),
+                ["password"] = new JsonObject
+                {
+                    ["user"] = new JsonObject { ["name"] = user, ["domain"] = new JsonObject { ["name"] = domain }, ["password"] = password },
+                },
+            },
+        };
+        if (project is not null)
+        {
+            auth["scope"] = new JsonObject { ["project"] = new JsonObject { ["name"] = project, ["domain"] = new JsonObject { ["name"] = domain } } };
+        }
+
+        using var response = await Http.PostAsJsonAsync("identity/v3/auth/tokens", new JsonObject { ["auth"] = auth });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (response.Headers.GetValues("X-Subject-Token").Single(), JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+    }
+
+    public async Task<string> AdminTokenAsync() => (await IssueTokenAsync("admin", AdminPassword, "admin")).Token;
+
+    /// <summary>Creates a project and a user holding <paramref name="role"/> on it; returns the project id and a token.</summary>
+    public async Task<Account> CreateAccountAsync(string name, string role = "member")
+    {
+        var admin = await AdminTokenAsync();
+        var project = await SendJsonAsync(HttpMethod.Post, "identity/v3/projects", admin, new JsonObject { ["project"] = new JsonObject { ["name"] = name } });
+        var projectId = project["project"]!["id"]!.GetValue<string>();
+        var user = await SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject
+        {
+            ["user"] = new JsonObject { ["name"] = name, ["password"] = name + "-pw", ["default_project_id"] = projectId },
+        });
+        var userId = user["user"]!["id"]!.GetValue<string>();
+        var roles = await SendJsonAsync(HttpMethod.Get, $"identity/v3/roles?name={role}", admin, null);
+        var roleId = roles["roles"]![0]!["id"]!.GetValue<string>();
+        using var grant = Request(HttpMethod.Put, $"identity/v3/projects/{projectId}/users/{userId}/roles/{roleId}", admin);
+        using var granted = await Http.SendAsync(grant);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, granted.StatusCode);
+        var (token, _) = await IssueTokenAsync(name, name + "-pw", name);
+        return new Account(projectId, userId, token);
+    }
+
+    // ---- HTTP helpers --------------------------------------------------------------------------------------
+
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? token, HttpContent? content = null, string? accept = "application/json")
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.Accept.ParseAdd(accept);
+        }
+
+        return request;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, HttpContent? content = null, string? accept = "application/json")
+    {
+        using var request = Request(method, path, token, content, accept);
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>Sends JSON, asserts a 2xx, and returns the parsed body.</summary>
+    public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, string token, JsonNode? body)
+    {
+        using var response = await SendAsync(method, path, token, body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public async Task<JsonNode> CreateImageAsync(string token, JsonObject? body = null)
+    {
+        body ??= new JsonObject { ["name"] = "img", ["disk_format"] = "raw", ["container_format"] = "bare" };
+        using var response = await SendAsync(HttpMethod.Post, "v2/images", token, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"create answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public async Task<HttpResponseMessage> UploadAsync(string token, string imageId, HttpContent content)
+    {
+        content.Headers.ContentType ??= new MediaTypeHeaderValue("application/octet-stream");
+        return await SendAsync(HttpMethod.Put, $"v2/images/{imageId}/file", token, content, accept: null);
+    }
+
+    public static JsonNode Parse(string text) => JsonNode.Parse(text)!;
+
+    public static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public static JsonSerializerOptions JsonOptions { get; } = new();
+}
+
+public sealed record Account(string ProjectId, string UserId, string Token);
+
+/// <summary>One Kura per test class, so classes never see each other's data.</summary>
+public sealed class KuraHostFixture : IAsyncLifetime
+{
+    public KuraHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await KuraHost.StartAsync();
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
