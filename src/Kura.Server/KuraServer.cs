@@ -19,7 +19,9 @@ public static class KuraServer
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from next to the binary; relative paths (the data directory) from the
+        // directory Kura was started in.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
         // KURA_DATA_DIR and KURA_ADMIN_PASSWORD, at the lowest precedence: appsettings, ASP.NET-style
         // environment variables and the command line all override them.

@@ -35,7 +35,10 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
     {
         var id = (await Kura.CreateImageAsync(token, new JsonObject
         {
-            ["name"] = visibility, ["disk_format"] = "raw", ["container_format"] = "bare", ["visibility"] = visibility,
+            ["name"] = visibility,
+            ["disk_format"] = "raw",
+            ["container_format"] = "bare",
+            ["visibility"] = visibility,
         }))["id"]!.GetValue<string>();
         if (withData)
         {
