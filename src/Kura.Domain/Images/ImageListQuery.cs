@@ -182,7 +182,13 @@ public sealed class ImageListQuery
             return (FilterOp.Eq, value);
         }
 
-        // Timestamps contain colons themselves: only a known operator prefix counts as one.
+        // As Glance's split_filter_op: a whole value that is an ISO 8601 time has no operator (its colons are the time's).
+        if (value.Contains('T', StringComparison.Ordinal) &&
+            DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+        {
+            return (FilterOp.Eq, value);
+        }
+
         var prefix = value[..colon];
         FilterOp? op = prefix switch
         {
@@ -197,11 +203,6 @@ public sealed class ImageListQuery
         };
         if (op is null)
         {
-            if (timeOperators && prefix.All(char.IsAsciiDigit))
-            {
-                return (FilterOp.Eq, value);
-            }
-
             throw KuraException.BadRequest($"Unable to filter by unknown operator '{prefix}'.");
         }
 

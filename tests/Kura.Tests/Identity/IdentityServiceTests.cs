@@ -1,0 +1,123 @@
+using Kura.Domain;
+using Kura.Identity;
+using Kura.Storage.Sqlite;
+using Kura.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kura.Tests.Identity;
+
+/// <summary>Token life and bootstrap, with the real SQLite identity store and a hand-moved clock.</summary>
+public sealed class IdentityServiceTests : IAsyncLifetime
+{
+    private readonly TempSqlite _db = new();
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private IdentityService _ids = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        var options = new IdentityOptions { PasswordIterations = 1000, TokenLifetime = TimeSpan.FromMinutes(30) };
+        _ids = new IdentityService(new SqliteIdentityStore(_db.Database), options, _clock, NullLogger<IdentityService>.Instance);
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private async Task<(User User, Project Project)> AdminAsync()
+    {
+        await _ids.BootstrapAsync("pw", CancellationToken.None);
+        var user = await _ids.AuthenticatePasswordAsync(null, "admin", "default", null, "pw", CancellationToken.None);
+        var project = await _ids.ResolveScopeProjectAsync(null, "admin", null, "Default", CancellationToken.None);
+        return (user, project);
+    }
+
+    [Fact]
+    public async Task Bootstrap_creates_the_admin_once_and_generates_a_password_when_none_is_given()
+    {
+        var first = await _ids.BootstrapAsync(null, CancellationToken.None);
+        Assert.True(first.Created);
+        Assert.NotNull(first.GeneratedPassword);
+        Assert.True(first.GeneratedPassword!.Length >= 20);
+        var user = await _ids.AuthenticatePasswordAsync(null, "admin", null, "Default", first.GeneratedPassword, CancellationToken.None);
+        Assert.Equal("admin", user.Name);
+
+        var second = await _ids.BootstrapAsync(null, CancellationToken.None);
+        Assert.False(second.Created);
+        Assert.Null(second.GeneratedPassword);
+
+        var roles = await _ids.Store.ListRolesAsync(null, CancellationToken.None);
+        Assert.Equal(["admin", "member", "reader"], roles.Select(r => r.Name));
+        var project = await _ids.Store.FindProjectByNameAsync("default", "admin", CancellationToken.None);
+        var granted = await _ids.Store.ListRolesForAsync(user.Id, project!.Id, CancellationToken.None);
+        Assert.Equal("admin", Assert.Single(granted).Name);
+    }
+
+    [Fact]
+    public async Task Tokens_expire_after_their_lifetime()
+    {
+        var (user, project) = await AdminAsync();
+        var (secret, info) = await _ids.IssueAsync(user, project, ["password"], null, CancellationToken.None);
+        Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromMinutes(30), info.Token.ExpiresAt);
+        Assert.True(info.IsAdmin);
+
+        _clock.Advance(TimeSpan.FromMinutes(29));
+        Assert.NotNull(await _ids.ValidateAsync(secret, CancellationToken.None));
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Null(await _ids.ValidateAsync(secret, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Revoked_tokens_and_tokens_of_disabled_users_do_not_validate()
+    {
+        var (user, project) = await AdminAsync();
+        var (first, _) = await _ids.IssueAsync(user, project, ["password"], null, CancellationToken.None);
+        Assert.True(await _ids.RevokeAsync(first, CancellationToken.None));
+        Assert.Null(await _ids.ValidateAsync(first, CancellationToken.None));
+
+        var member = await _ids.CreateUserAsync("m", null, "mpw", null, null, null, true, CancellationToken.None);
+        var memberRole = await _ids.Store.FindRoleByNameAsync("member", CancellationToken.None);
+        await _ids.GrantAsync(project.Id, member.Id, memberRole!.Id, CancellationToken.None);
+        var (second, info) = await _ids.IssueAsync(member, project, ["password"], null, CancellationToken.None);
+        Assert.False(info.IsAdmin);
+        await _ids.UpdateUserAsync(member.Id, null, null, false, null, null, null, CancellationToken.None);
+        Assert.Null(await _ids.ValidateAsync(second, CancellationToken.None));
+        await Assert.ThrowsAsync<KuraException>(() => _ids.AuthenticatePasswordAsync(member.Id, null, null, null, "mpw", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_user_without_a_role_on_the_project_gets_no_token_for_it()
+    {
+        var (_, project) = await AdminAsync();
+        var loner = await _ids.CreateUserAsync("loner", null, "pw", null, null, null, true, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<KuraException>(() => _ids.IssueAsync(loner, project, ["password"], null, CancellationToken.None));
+        Assert.Equal(ErrorKind.Unauthorized, ex.Kind);
+        var (unscoped, info) = await _ids.IssueAsync(loner, null, ["password"], null, CancellationToken.None);
+        Assert.Null(info.Project);
+        Assert.NotNull(await _ids.ValidateAsync(unscoped, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Only_a_digest_of_the_token_reaches_the_store()
+    {
+        var (user, project) = await AdminAsync();
+        var (secret, info) = await _ids.IssueAsync(user, project, ["password"], null, CancellationToken.None);
+        Assert.NotEqual(secret, info.Token.Digest);
+        Assert.Equal(IdentityService.Digest(secret), info.Token.Digest);
+        Assert.Equal(64, info.Token.Digest.Length);
+        Assert.NotNull(await _ids.Store.FindTokenAsync(info.Token.Digest, CancellationToken.None));
+        Assert.Null(await _ids.Store.FindTokenAsync(secret, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Names_are_unique_per_domain()
+    {
+        await AdminAsync();
+        await _ids.CreateProjectAsync("p", null, null, true, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateProjectAsync("p", null, null, true, CancellationToken.None));
+        Assert.Equal(ErrorKind.Conflict, ex.Kind);
+        await _ids.CreateUserAsync("u", null, null, null, null, null, true, CancellationToken.None);
+        ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateUserAsync("u", null, null, null, null, null, true, CancellationToken.None));
+        Assert.Equal(ErrorKind.Conflict, ex.Kind);
+        ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateUserAsync("v", "no-such-domain", null, null, null, null, true, CancellationToken.None));
+        Assert.Equal(ErrorKind.NotFound, ex.Kind);
+    }
+}

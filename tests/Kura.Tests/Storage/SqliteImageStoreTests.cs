@@ -1,0 +1,142 @@
+using Kura.Domain.Images;
+using Kura.Storage.Sqlite;
+using Kura.Tests.Support;
+
+namespace Kura.Tests.Storage;
+
+public sealed class SqliteImageStoreTests : IAsyncLifetime
+{
+    private readonly TempSqlite _db = new();
+    private SqliteImageStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        _store = new SqliteImageStore(_db.Database);
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private static Image NewImage(string? name, DateTimeOffset at, string owner = "p1", long? size = null) => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        Name = name,
+        Owner = owner,
+        CreatedAt = at,
+        UpdatedAt = at,
+        Size = size,
+        Properties = [new("os_type", "linux"), new("b", "2"), new("a", "1")],
+        Tags = ["t1"],
+    };
+
+    [Fact]
+    public async Task Round_trips_every_field_and_keeps_property_order()
+    {
+        var image = NewImage("n", new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero), size: 42);
+        image.DiskFormat = "raw";
+        image.Checksum = "c";
+        image.Protected = true;
+        Assert.True(await _store.TryAddAsync(image, CancellationToken.None));
+        var loaded = await _store.FindAsync(image.Id, CancellationToken.None);
+        Assert.NotNull(loaded);
+        Assert.Equal(image.CreatedAt, loaded.CreatedAt);
+        Assert.Equal(42, loaded.Size);
+        Assert.Equal("raw", loaded.DiskFormat);
+        Assert.True(loaded.Protected);
+        Assert.Equal(["os_type", "b", "a"], loaded.Properties.Select(p => p.Key));
+        Assert.Equal(["t1"], loaded.Tags);
+        Assert.Equal(1, loaded.Version);
+        Assert.False(await _store.TryAddAsync(image, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stale_version_loses_and_a_deleted_image_is_gone_for_good()
+    {
+        var image = NewImage("n", DateTimeOffset.UtcNow);
+        await _store.TryAddAsync(image, CancellationToken.None);
+        var a = (await _store.FindAsync(image.Id, CancellationToken.None))!;
+        var b = (await _store.FindAsync(image.Id, CancellationToken.None))!;
+        a.Name = "first";
+        b.Name = "second";
+        Assert.True(await _store.TryUpdateAsync(a, a.Version, CancellationToken.None));
+        Assert.False(await _store.TryUpdateAsync(b, b.Version, CancellationToken.None));
+        Assert.Equal("first", (await _store.FindAsync(image.Id, CancellationToken.None))!.Name);
+
+        Assert.True(await _store.TryDeleteAsync(image.Id, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.False(await _store.TryDeleteAsync(image.Id, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Null(await _store.FindAsync(image.Id, CancellationToken.None));
+        Assert.False(await _store.TryAddAsync(image, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("name", false)]
+    [InlineData("name", true)]
+    [InlineData("size", false)]
+    [InlineData("created_at", true)]
+    public async Task Keyset_pages_walk_the_same_order_as_one_big_page(string key, bool descending)
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 23; i++)
+        {
+            // Duplicate names, sizes and timestamps, and NULLs, so tie-breaking matters.
+            var image = NewImage(i % 4 == 0 ? null : $"n{i % 5}", start.AddSeconds(i / 3), size: i % 3 == 0 ? null : i % 4);
+            await _store.TryAddAsync(image, CancellationToken.None);
+        }
+
+        var dir = descending ? "desc" : "asc";
+        var scope = new ImageVisibilityScope("p1", false);
+        var all = await _store.ListAsync(ImageListQuery.Parse([new("sort", $"{key}:{dir}"), new("limit", "100")], 25, 1000), scope, null, CancellationToken.None);
+        Assert.Equal(23, all.Images.Count);
+
+        var paged = new List<string>();
+        Image? marker = null;
+        while (true)
+        {
+            var query = ImageListQuery.Parse([new("sort", $"{key}:{dir}"), new("limit", "4")], 25, 1000);
+            var page = await _store.ListAsync(query, scope, marker, CancellationToken.None);
+            paged.AddRange(page.Images.Select(i => i.Id));
+            if (!page.Full)
+            {
+                break;
+            }
+
+            marker = page.Images[^1];
+        }
+
+        Assert.Equal(all.Images.Select(i => i.Id), paged);
+    }
+
+    [Fact]
+    public async Task Other_projects_see_only_public_and_community_and_filters_combine()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var mine = NewImage("mine", now);
+        mine.Visibility = ImageVisibility.Private;
+        var theirsPrivate = NewImage("theirs", now, owner: "p2");
+        theirsPrivate.Visibility = ImageVisibility.Private;
+        var theirsPublic = NewImage("public", now, owner: "p2");
+        theirsPublic.Visibility = ImageVisibility.Public;
+        var theirsCommunity = NewImage("community", now, owner: "p2");
+        theirsCommunity.Visibility = ImageVisibility.Community;
+        foreach (var image in new[] { mine, theirsPrivate, theirsPublic, theirsCommunity })
+        {
+            await _store.TryAddAsync(image, CancellationToken.None);
+        }
+
+        async Task<List<string?>> Names(string projectId, bool admin, params (string Key, string Value)[] parameters)
+        {
+            var pairs = parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value));
+            var page = await _store.ListAsync(ImageListQuery.Parse(pairs, 25, 1000), new ImageVisibilityScope(projectId, admin), null, CancellationToken.None);
+            return page.Images.Select(i => i.Name).Order().ToList();
+        }
+
+        Assert.Equal(["mine", "public"], await Names("p1", false));
+        Assert.Equal(["community", "mine", "public"], await Names("p1", false, ("visibility", "all")));
+        Assert.Equal(["mine", "public", "theirs"], await Names("p1", true));
+        Assert.Equal(["public"], await Names("p1", false, ("os_type", "linux"), ("visibility", "public")));
+        Assert.Empty(await Names("p1", false, ("os_type", "windows")));
+        Assert.Equal(["mine"], await Names("p1", false, ("name", "in:mine,theirs")));
+        Assert.Equal(["mine", "public"], await Names("p1", false, ("tag", "t1")));
+        Assert.Empty(await Names("p1", false, ("tag", "t1"), ("tag", "t2")));
+    }
+}
