@@ -260,19 +260,9 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
         Assert.Fail($"image {id} stayed {last}, expected {status}");
     }
 
-    private sealed class NonSeekableStream(byte[] data) : Stream
+    private sealed class NonSeekableStream(byte[] data) : ReadOnlyTestStream
     {
         private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -281,15 +271,5 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
             _position += n;
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

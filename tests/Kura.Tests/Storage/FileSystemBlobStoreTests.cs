@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Kura.Blobs.FileSystem;
 using Kura.Domain.Blobs;
+using Kura.Tests.Support;
 
 namespace Kura.Tests.Storage;
 
@@ -94,19 +95,9 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     /// <summary>Yields zeros up to <paramref name="limit"/> bytes, then fails (or calls <paramref name="onLimit"/> and keeps going).</summary>
-    private sealed class FailingStream(long limit, Action? onLimit = null) : Stream
+    private sealed class FailingStream(long limit, Action? onLimit = null) : ReadOnlyTestStream
     {
         private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -125,15 +116,5 @@ public sealed class FileSystemBlobStoreTests : IDisposable
             _position += n;
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
