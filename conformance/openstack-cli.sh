@@ -5,26 +5,12 @@
 # Prints "N passed, N failed" and exits non-zero on any mismatch.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if ! command -v openstack >/dev/null 2>&1; then
-  echo "installing python3-openstackclient from Debian..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null && apt-get install -y -q python3-openstackclient >/dev/null
-fi
+. "$(dirname "$0")/lib.sh"
+apt_install python3-openstackclient openstack || { echo "0 passed, 1 failed"; exit 1; }
 
-WORK=$(mktemp -d /tmp/kura-cli.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-BASE="http://127.0.0.1:$PORT"
-ADMIN_PW="cli-admin-$RANDOM$RANDOM"
 PASSED=0
 FAILED=0
-KURA_PID=""
-
-cleanup() {
-  [ -n "$KURA_PID" ] && kill "$KURA_PID" 2>/dev/null && wait "$KURA_PID" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_kura EXIT
 
 ok()   { PASSED=$((PASSED+1)); echo "ok   - $1"; }
 fail() { FAILED=$((FAILED+1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "       $2"; }
@@ -32,15 +18,7 @@ check() { # check "description" expected actual
   if [ "$2" == "$3" ]; then ok "$1"; else fail "$1" "expected [$2], got [$3]"; fi
 }
 
-SERVER_DLL="$ROOT/src/Kura.Server/bin/Release/net10.0/Kura.Server.dll"
-if [ ! -f "$SERVER_DLL" ] || [ -z "${KURA_NO_BUILD:-}" ]; then
-  dotnet build "$ROOT/src/Kura.Server" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; echo "0 passed, 1 failed"; exit 1; }
-fi
-KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" \
-  dotnet "$SERVER_DLL" --urls "$BASE" >"$WORK/kura.log" 2>&1 &
-KURA_PID=$!
-for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$BASE/healthz" >/dev/null || { cat "$WORK/kura.log"; echo "0 passed, 1 failed"; exit 1; }
+start_kura || { echo "0 passed, 1 failed"; exit 1; }
 
 # Admin credentials, exactly as the printed clouds.yaml entry gives them.
 mkdir -p "$WORK/osc"

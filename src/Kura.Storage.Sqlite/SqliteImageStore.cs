@@ -152,14 +152,83 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return true;
     }
 
-    public async Task<string?> FindMemberStatusAsync(string imageId, string projectId, CancellationToken ct)
+    public async Task<long> CountImagesAsync(string owner, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT status FROM image_members WHERE image_id = $id AND member = $member";
-        cmd.Parameters.AddWithValue("$id", imageId);
-        cmd.Parameters.AddWithValue("$member", projectId);
-        return (string?)await cmd.ExecuteScalarAsync(ct);
+        cmd.CommandText = "SELECT COUNT(*) FROM images WHERE owner = $owner AND deleted = 0";
+        cmd.Parameters.AddWithValue("$owner", owner);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO image_members (image_id, member, status, created_at, updated_at)
+            SELECT $image, $member, $status, $created, $updated WHERE EXISTS (SELECT 1 FROM images WHERE id = $image AND deleted = 0)
+            """;
+        BindMember(cmd, member);
+        try
+        {
+            return await cmd.ExecuteNonQueryAsync(ct) > 0;
+        }
+        catch (SqliteException ex) when (SqliteDatabase.IsUniqueViolation(ex))
+        {
+            return false;
+        }
+    }
+
+    public async Task<ImageMember?> FindMemberAsync(string imageId, string memberId, CancellationToken ct) =>
+        (await QueryMembersAsync("image_id = $image AND member = $member", imageId, memberId, ct)).FirstOrDefault();
+
+    public Task<IReadOnlyList<ImageMember>> ListMembersAsync(string imageId, CancellationToken ct) =>
+        QueryMembersAsync("image_id = $image", imageId, null, ct);
+
+    public async Task<bool> UpdateMemberAsync(ImageMember member, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE image_members SET status = $status, updated_at = $updated WHERE image_id = $image AND member = $member";
+        BindMember(cmd, member);
+        return await cmd.ExecuteNonQueryAsync(ct) > 0;
+    }
+
+    public async Task<bool> DeleteMemberAsync(string imageId, string memberId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM image_members WHERE image_id = $image AND member = $member";
+        cmd.Parameters.AddWithValue("$image", imageId);
+        cmd.Parameters.AddWithValue("$member", memberId);
+        return await cmd.ExecuteNonQueryAsync(ct) > 0;
+    }
+
+    private async Task<IReadOnlyList<ImageMember>> QueryMembersAsync(string where, string imageId, string? memberId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT image_id, member, status, created_at, updated_at FROM image_members WHERE {where} ORDER BY created_at, member";
+        cmd.Parameters.AddWithValue("$image", imageId);
+        cmd.Parameters.AddWithValue("$member", (object?)memberId ?? DBNull.Value);
+        var result = new List<ImageMember>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(new ImageMember(reader.GetString(0), reader.GetString(1), reader.GetString(2), Micros.To(reader.GetInt64(3)), Micros.To(reader.GetInt64(4))));
+        }
+
+        return result;
+    }
+
+    private static void BindMember(SqliteCommand cmd, ImageMember member)
+    {
+        cmd.Parameters.AddWithValue("$image", member.ImageId);
+        cmd.Parameters.AddWithValue("$member", member.MemberId);
+        cmd.Parameters.AddWithValue("$status", member.Status);
+        cmd.Parameters.AddWithValue("$created", Micros.From(member.CreatedAt));
+        cmd.Parameters.AddWithValue("$updated", Micros.From(member.UpdatedAt));
     }
 
     public async Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct)

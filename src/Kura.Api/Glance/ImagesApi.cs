@@ -24,6 +24,9 @@ public static class ImagesApi
         images.MapDelete("/{imageId}", Delete);
         images.MapPut("/{imageId}/file", ImageDataApi.UploadAsync);
         images.MapGet("/{imageId}/file", ImageDataApi.DownloadAsync);
+        images.MapImageActions();
+        images.MapImageMembers();
+        app.MapGlanceSchemas();
         return app;
     }
 

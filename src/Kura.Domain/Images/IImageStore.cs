@@ -22,8 +22,21 @@ public interface IImageStore
     /// <summary>Marks the image deleted (its row stays so the id is never reused); false if it was already gone.</summary>
     Task<bool> TryDeleteAsync(string id, DateTimeOffset at, CancellationToken ct);
 
-    /// <summary>The member status of <paramref name="projectId"/> on the image, or null if it is not a member.</summary>
-    Task<string?> FindMemberStatusAsync(string imageId, string projectId, CancellationToken ct);
+    /// <summary>How many images (not deleted) <paramref name="owner"/> owns, for the per-project image limit.</summary>
+    Task<long> CountImagesAsync(string owner, CancellationToken ct);
+
+    /// <summary>Adds a membership; false when the project already is a member of the image.</summary>
+    Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct);
+
+    /// <summary>The membership of <paramref name="memberId"/> on the image, or null.</summary>
+    Task<ImageMember?> FindMemberAsync(string imageId, string memberId, CancellationToken ct);
+
+    Task<IReadOnlyList<ImageMember>> ListMembersAsync(string imageId, CancellationToken ct);
+
+    /// <summary>Writes a membership's status and update time; false if it no longer exists.</summary>
+    Task<bool> UpdateMemberAsync(ImageMember member, CancellationToken ct);
+
+    Task<bool> DeleteMemberAsync(string imageId, string memberId, CancellationToken ct);
 
     /// <summary>One page of the images visible in <paramref name="scope"/> that match <paramref name="query"/>, after <paramref name="marker"/>.</summary>
     Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct);

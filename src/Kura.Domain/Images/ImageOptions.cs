@@ -23,6 +23,14 @@ public sealed class ImageOptions
     [Range(0, 100_000)]
     public int PropertyQuota { get; set; } = 128;
 
+    /// <summary>Members per image (Glance <c>image_member_quota</c>).</summary>
+    [Range(0, 100_000)]
+    public int MemberQuota { get; set; } = 128;
+
+    /// <summary>Images a project may own (Glance's unified limit <c>image_count_total</c>); 0 means unlimited.</summary>
+    [Range(0, long.MaxValue)]
+    public long ImageCountQuota { get; set; }
+
     /// <summary>Tags per image (Glance <c>image_tag_quota</c>).</summary>
     [Range(0, 100_000)]
     public int TagQuota { get; set; } = 128;

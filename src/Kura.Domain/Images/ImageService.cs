@@ -60,8 +60,8 @@ public sealed partial class ImageService(
                 case "visibility": image.Visibility = (string)value!; break;
                 case "protected": image.Protected = (bool)value!; break;
                 case "os_hidden": image.OsHidden = (bool)value!; break;
-                case "min_ram": image.MinRam = CheckNonNegative(key, (long)value!); break;
-                case "min_disk": image.MinDisk = CheckNonNegative(key, (long)value!); break;
+                case "min_ram": image.MinRam = ImagePatcher.NonNegative(key, (long)value!); break;
+                case "min_disk": image.MinDisk = ImagePatcher.NonNegative(key, (long)value!); break;
                 case "owner": owner = (string?)value; break;
                 case "tags": image.Tags.AddRange(((IEnumerable<string>)value!).Distinct(StringComparer.Ordinal)); break;
                 default: properties.Add(new(key, (string?)value ?? string.Empty)); break;
@@ -78,15 +78,7 @@ public sealed partial class ImageService(
             throw KuraException.Forbidden("You are not authorized to complete publicize_image action.");
         }
 
-        if (properties.Count > options.PropertyQuota)
-        {
-            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of properties exceeded: {properties.Count} > {options.PropertyQuota}.");
-        }
-
-        if (image.Tags.Count > options.TagQuota)
-        {
-            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of tags exceeded: {image.Tags.Count} > {options.TagQuota}.");
-        }
+        CheckQuotas(properties.Count, image.Tags.Count);
 
         var created = new Image
         {
@@ -105,6 +97,13 @@ public sealed partial class ImageService(
             Tags = image.Tags,
             Properties = properties,
         };
+
+        if (options.ImageCountQuota > 0 && owner is not null &&
+            await store.CountImagesAsync(owner, ct) + 1 > options.ImageCountQuota)
+        {
+            throw new KuraException(ErrorKind.PayloadTooLarge,
+                $"Resource image_count_total is over limit of {options.ImageCountQuota} due to current usage {await store.CountImagesAsync(owner, ct)} and delta 1");
+        }
 
         if (!await store.TryAddAsync(created, ct))
         {
@@ -314,16 +313,24 @@ public sealed partial class ImageService(
         }
 
         return image.Visibility == ImageVisibility.Shared && caller.ProjectId is not null &&
-               await store.FindMemberStatusAsync(image.Id, caller.ProjectId, ct) is not null;
+               await store.FindMemberAsync(image.Id, caller.ProjectId, ct) is not null;
+    }
+
+    private void CheckQuotas(int properties, int tags)
+    {
+        if (properties > options.PropertyQuota)
+        {
+            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of properties exceeded: {properties} > {options.PropertyQuota}.");
+        }
+
+        if (tags > options.TagQuota)
+        {
+            throw new KuraException(ErrorKind.PayloadTooLarge, $"Maximum number of tags exceeded: {tags} > {options.TagQuota}.");
+        }
     }
 
     private static bool IsOwnerOrAdmin(Caller caller, Image image) =>
         caller.IsAdmin || (image.Owner is not null && image.Owner == caller.ProjectId);
-
-    private static int CheckNonNegative(string key, long value) =>
-        value is >= 0 and <= int.MaxValue
-            ? (int)value
-            : throw KuraException.BadRequest($"Provided object does not match schema 'image': {value} is less than the minimum of 0\n\nFailed validating 'minimum' in schema['properties']['{key}']");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} created for owner {Owner}")]
     private partial void LogCreated(string imageId, string? owner);

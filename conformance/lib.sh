@@ -1,0 +1,38 @@
+# Shared by the conformance scripts: build Kura once and start it on a free loopback port with a temporary
+# data directory. After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
+# Source it; it defines functions only.
+
+KURA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+start_kura() {
+  WORK=$(mktemp -d /tmp/kura-conformance.XXXXXX)
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  BASE="http://127.0.0.1:$port"
+  ADMIN_PW="admin-$RANDOM$RANDOM"
+  local dll="$KURA_ROOT/src/Kura.Server/bin/Release/net10.0/Kura.Server.dll"
+  if [ ! -f "$dll" ] || [ -z "${KURA_NO_BUILD:-}" ]; then
+    dotnet build "$KURA_ROOT/src/Kura.Server" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; return 1; }
+  fi
+  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "$@" >"$WORK/kura.log" 2>&1 &
+  KURA_PID=$!
+  for _ in $(seq 1 150); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  cat "$WORK/kura.log"
+  return 1
+}
+
+stop_kura() {
+  if [ -n "${KURA_PID:-}" ]; then
+    kill "$KURA_PID" 2>/dev/null
+    wait "$KURA_PID" 2>/dev/null
+  fi
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "${WORK:-/nonexistent}"
+}
+
+# apt_install PACKAGE COMMAND: installs a Debian package when its command is missing (CI runs as root).
+apt_install() {
+  command -v "$2" >/dev/null 2>&1 && return 0
+  echo "installing $1 from Debian..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null && apt-get install -y -q "$1" >/dev/null
+}

@@ -1,0 +1,68 @@
+using Kura.Api.Common;
+using Kura.Domain;
+using Kura.Domain.Images;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kura.Api.Glance;
+
+/// <summary>PATCH, tags and deactivate/reactivate (reference §1.9, §1.14, §1.15).</summary>
+public static class ImageActionsApi
+{
+    public static RouteGroupBuilder MapImageActions(this RouteGroupBuilder images)
+    {
+        images.MapPatch("/{imageId}", Update);
+        images.MapPut("/{imageId}/tags/{tag}", AddTag);
+        images.MapDelete("/{imageId}/tags/{tag}", RemoveTag);
+        images.MapPost("/{imageId}/actions/deactivate", Deactivate);
+        images.MapPost("/{imageId}/actions/reactivate", Reactivate);
+        return images;
+    }
+
+    private static async Task Update(HttpContext ctx, string imageId, ImageService images)
+    {
+        var mediaType = ImagePatchBody.MediaType(ctx.Request.ContentType);
+        if (mediaType is null)
+        {
+            ctx.Response.Headers["Accept-Patch"] = ImagePatchBody.AcceptPatch;
+            await GlanceErrors.WriteAsync(ctx, StatusCodes.Status415UnsupportedMediaType,
+                $"The request media type {ctx.Request.ContentType} is not supported by this server.");
+            return;
+        }
+
+        using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
+            ?? throw KuraException.BadRequest("Malformed JSON in request body.");
+        var ops = ImagePatchBody.Parse(body.RootElement, mediaType);
+        var image = await images.UpdateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ops, ctx.RequestAborted);
+        await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => ImageJson.Write(w, image));
+    }
+
+    private static async Task AddTag(HttpContext ctx, string imageId, string tag, ImageService images)
+    {
+        ImagesApi.RejectBody(ctx.Request);
+        await images.AddTagAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
+        ImagesApi.NoContent(ctx.Response);
+    }
+
+    private static async Task RemoveTag(HttpContext ctx, string imageId, string tag, ImageService images)
+    {
+        ImagesApi.RejectBody(ctx.Request);
+        await images.RemoveTagAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
+        ImagesApi.NoContent(ctx.Response);
+    }
+
+    private static async Task Deactivate(HttpContext ctx, string imageId, ImageService images)
+    {
+        ImagesApi.RejectBody(ctx.Request);
+        await images.DeactivateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        ImagesApi.NoContent(ctx.Response);
+    }
+
+    private static async Task Reactivate(HttpContext ctx, string imageId, ImageService images)
+    {
+        ImagesApi.RejectBody(ctx.Request);
+        await images.ReactivateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        ImagesApi.NoContent(ctx.Response);
+    }
+}
