@@ -41,7 +41,7 @@ print("".join(out))
 PY
 
 # --- workspace and configuration ---------------------------------------------------------------------------
-tempest init "$WS" >/dev/null 2>&1 || { echo "tempest init failed"; echo "0 passed, 1 failed"; exit 1; }
+tempest init --workspace-path "$WORK/workspaces.yaml" "$WS" >"$WORK/tempest-init.log" 2>&1 || { echo "tempest init failed"; echo "0 passed, 1 failed"; exit 1; }
 cp "$WORK/accounts.yaml" "$WS/etc/accounts.yaml"
 cat >"$WS/etc/tempest.conf" <<CONF
 [DEFAULT]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of Kura from a clean checkout and ends with one line "N passed, N failed, N skipped".
+# Suites: format check, xunit (unit + HTTP integration), the openstack CLI scenario, Tempest's image tests.
 # Installs what the suites need from Debian's packages (run as root, as CI does) and builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 need=()
 command -v openstack >/dev/null 2>&1 || need+=(python3-openstackclient)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v tempest >/dev/null 2>&1 || need+=(tempest)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -55,6 +57,17 @@ if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
   passed=$((passed+BASH_REMATCH[1])); failed=$((failed+BASH_REMATCH[2]))
 else
   tail -30 "$LOGS/cli.log"; failed=$((failed+1))
+fi
+
+echo "== conformance: Tempest 33 image API tests (conformance/tempest.sh)"
+KURA_NO_BUILD=1 bash conformance/tempest.sh >"$LOGS/tempest.log" 2>&1
+grep -E '^(FAIL|skip) ' "$LOGS/tempest.log"
+line=$(tail -1 "$LOGS/tempest.log")
+echo "tempest: $line"
+if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+  passed=$((passed+BASH_REMATCH[1])); failed=$((failed+BASH_REMATCH[2])); skipped=$((skipped+BASH_REMATCH[3]))
+else
+  tail -40 "$LOGS/tempest.log"; failed=$((failed+1))
 fi
 
 echo "(logs in $LOGS)"

@@ -2,6 +2,7 @@ using Kura.Api;
 using Kura.Blobs.FileSystem;
 using Kura.Domain.Blobs;
 using Kura.Domain.Images;
+using Kura.Domain.Metadefs;
 using Kura.Identity;
 using Kura.Storage.Sqlite;
 using Microsoft.Extensions.Configuration.Memory;
@@ -51,6 +52,7 @@ public static class KuraServer
                 services.AddSingleton(sp => new SqliteDatabase(dbPath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
                 services.AddSingleton<IImageStore, SqliteImageStore>();
                 services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
+                services.AddSingleton<IMetadefStore, SqliteMetadefStore>();
                 services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<SqliteDatabase>().MigrateAsync(ct));
                 break;
             default:
@@ -70,6 +72,7 @@ public static class KuraServer
         }
 
         services.AddSingleton<ImageService>();
+        services.AddSingleton<MetadefService>();
         services.AddSingleton<IdentityService>();
 
         var app = builder.Build();

@@ -27,6 +27,7 @@ public static class ImagesApi
         images.MapImageActions();
         images.MapImageMembers();
         app.MapGlanceSchemas();
+        app.MapGlanceMetadefs();
         return app;
     }
 
