@@ -36,3 +36,16 @@ apt_install() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null && apt-get install -y -q "$1" >/dev/null
 }
+
+# Tallies for the scenario scripts: ok NAME, fail NAME [DETAIL], check NAME EXPECTED ACTUAL, then summary.
+PASSED=0
+FAILED=0
+ok()   { PASSED=$((PASSED+1)); echo "ok   - $1"; }
+fail() { FAILED=$((FAILED+1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "       $2"; return 0; }
+check() {
+  if [ "$2" == "$3" ]; then ok "$1"; else fail "$1" "expected [$2], got [$3]"; fi
+}
+summary() {
+  echo "$PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+}

@@ -8,15 +8,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 apt_install python3-openstackclient openstack || { echo "0 passed, 1 failed"; exit 1; }
 
-PASSED=0
-FAILED=0
 trap stop_kura EXIT
-
-ok()   { PASSED=$((PASSED+1)); echo "ok   - $1"; }
-fail() { FAILED=$((FAILED+1)); echo "FAIL - $1"; [ $# -gt 1 ] && echo "       $2"; }
-check() { # check "description" expected actual
-  if [ "$2" == "$3" ]; then ok "$1"; else fail "$1" "expected [$2], got [$3]"; fi
-}
 
 start_kura || { echo "0 passed, 1 failed"; exit 1; }
 
@@ -116,5 +108,4 @@ os project delete demo && ok "project delete" || fail "project delete"
 if grep -q "$ADMIN_PW" "$WORK/kura.log"; then fail "the admin password never appears in the log"; else ok "the admin password never appears in the log"; fi
 if grep -q "$ADMIN_TOKEN" "$WORK/kura.log"; then fail "tokens never appear in the log"; else ok "tokens never appear in the log"; fi
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+summary

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of Kura from a clean checkout and ends with one line "N passed, N failed, N skipped".
-# Suites: format check, xunit (unit + HTTP integration), the openstack CLI scenario, Tempest's image tests.
+# Suites: format check, xunit (unit + HTTP integration), the openstack and glance CLI scenarios, Tempest's image tests.
 # Installs what the suites need from Debian's packages (run as root, as CI does) and builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ need=()
 command -v openstack >/dev/null 2>&1 || need+=(python3-openstackclient)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tempest >/dev/null 2>&1 || need+=(tempest)
+command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -48,27 +49,24 @@ else
   passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
 fi
 
-echo "== real client: conformance/openstack-cli.sh"
-KURA_NO_BUILD=1 bash conformance/openstack-cli.sh >"$LOGS/cli.log" 2>&1
-grep -E '^(FAIL|       )' "$LOGS/cli.log"
-line=$(tail -1 "$LOGS/cli.log")
-echo "openstack CLI: $line"
-if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-  passed=$((passed+BASH_REMATCH[1])); failed=$((failed+BASH_REMATCH[2]))
-else
-  tail -30 "$LOGS/cli.log"; failed=$((failed+1))
-fi
+# conformance NAME SCRIPT: runs a conformance script and adds its closing "N passed, N failed[, N skipped]".
+conformance() {
+  echo "== $1 ($2)"
+  KURA_NO_BUILD=1 bash "$2" >"$LOGS/$1.log" 2>&1
+  grep -E '^(FAIL|skip) |^       ' "$LOGS/$1.log"
+  local line
+  line=$(tail -1 "$LOGS/$1.log")
+  echo "$1: $line"
+  if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)? ]]; then
+    passed=$((passed+BASH_REMATCH[1])); failed=$((failed+BASH_REMATCH[2])); skipped=$((skipped+${BASH_REMATCH[4]:-0}))
+  else
+    tail -40 "$LOGS/$1.log"; failed=$((failed+1))
+  fi
+}
 
-echo "== conformance: Tempest 33 image API tests (conformance/tempest.sh)"
-KURA_NO_BUILD=1 bash conformance/tempest.sh >"$LOGS/tempest.log" 2>&1
-grep -E '^(FAIL|skip) ' "$LOGS/tempest.log"
-line=$(tail -1 "$LOGS/tempest.log")
-echo "tempest: $line"
-if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
-  passed=$((passed+BASH_REMATCH[1])); failed=$((failed+BASH_REMATCH[2])); skipped=$((skipped+BASH_REMATCH[3]))
-else
-  tail -40 "$LOGS/tempest.log"; failed=$((failed+1))
-fi
+conformance openstack-cli conformance/openstack-cli.sh
+conformance glance-cli conformance/glance-cli.sh
+conformance tempest conformance/tempest.sh
 
 echo "(logs in $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"
