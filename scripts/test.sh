@@ -12,6 +12,7 @@ command -v openstack >/dev/null 2>&1 || need+=(python3-openstackclient)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tempest >/dev/null 2>&1 || need+=(tempest)
 command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
+command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

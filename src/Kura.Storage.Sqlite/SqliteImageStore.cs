@@ -152,6 +152,15 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return true;
     }
 
+    public async Task<long> SumSizesAsync(string owner, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(SUM(size), 0) FROM images WHERE owner = $owner AND deleted = 0 AND location IS NOT NULL";
+        cmd.Parameters.AddWithValue("$owner", owner);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     public async Task<long> CountImagesAsync(string owner, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -22,6 +22,9 @@ public interface IImageStore
     /// <summary>Marks the image deleted (its row stays so the id is never reused); false if it was already gone.</summary>
     Task<bool> TryDeleteAsync(string id, DateTimeOffset at, CancellationToken ct);
 
+    /// <summary>Bytes of data (not deleted) images of <paramref name="owner"/> hold, for the storage quota.</summary>
+    Task<long> SumSizesAsync(string owner, CancellationToken ct);
+
     /// <summary>How many images (not deleted) <paramref name="owner"/> owns, for the per-project image limit.</summary>
     Task<long> CountImagesAsync(string owner, CancellationToken ct);
 

@@ -19,6 +19,10 @@ public sealed class ImageOptions
     [Range(0, long.MaxValue)]
     public long SizeCap { get; set; } = 1L << 40;
 
+    /// <summary>Bytes of image data one project may store (Glance <c>user_storage_quota</c>); 0 means unlimited.</summary>
+    [Range(0, long.MaxValue)]
+    public long StorageQuota { get; set; }
+
     /// <summary>Extra properties per image (Glance <c>image_property_quota</c>).</summary>
     [Range(0, 100_000)]
     public int PropertyQuota { get; set; } = 128;

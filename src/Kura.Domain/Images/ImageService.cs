@@ -1,4 +1,5 @@
 using Kura.Domain.Blobs;
+using Kura.Domain.Formats;
 using Microsoft.Extensions.Logging;
 
 namespace Kura.Domain.Images;
@@ -169,9 +170,9 @@ public sealed partial class ImageService(
     }
 
     /// <summary>
-    /// Streams image data into the blob store (reference §1.11.1): <c>queued → saving</c> is persisted first, the data
-    /// is written and hashed in one pass, then <c>saving → active</c>. Any failure, a cancelled request included,
-    /// removes the data and puts the image back to <c>queued</c>.
+    /// Streams image data into the blob store (reference §1.11.1): <c>queued → saving</c> is persisted first, then the
+    /// data is written, hashed and inspected in one pass, then <c>saving → active</c>. Any failure, a cancelled
+    /// request included, removes the data and puts the image back to <c>queued</c>.
     /// </summary>
     public async Task UploadAsync(Caller caller, string id, Stream body, CancellationToken ct)
     {
@@ -182,6 +183,7 @@ public sealed partial class ImageService(
             throw KuraException.Forbidden("You are not permitted to upload data to this image.");
         }
 
+        var limit = await UploadLimitAsync(image, ct);
         var version = image.Version;
         image.MoveTo(ImageStatus.Saving);
         image.UpdatedAt = clock.GetUtcNow();
@@ -191,26 +193,57 @@ public sealed partial class ImageService(
         }
 
         LogUploadStarted(id);
+        await StoreDataAsync(image, body, limit, ct);
+    }
+
+    /// <summary>
+    /// How many bytes an upload to <paramref name="image"/> may bring: the size cap, or less when the owner's storage
+    /// quota (Glance <c>user_storage_quota</c>) has less room left. No room at all is a 413 before anything is read.
+    /// </summary>
+    private async Task<long> UploadLimitAsync(Image image, CancellationToken ct)
+    {
+        if (options.StorageQuota <= 0 || image.Owner is null)
+        {
+            return options.SizeCap;
+        }
+
+        var remaining = options.StorageQuota - await store.SumSizesAsync(image.Owner, ct);
+        return remaining > 0 ? Math.Min(options.SizeCap, remaining) : throw StorageQuotaExceeded(remaining);
+    }
+
+    private KuraException StorageQuotaExceeded(long remaining) => new(ErrorKind.PayloadTooLarge,
+        $"Denying attempt to upload image because it exceeds the quota: the project's storage quota is {options.StorageQuota} bytes and {Math.Max(0, remaining)} bytes remain.");
+
+    /// <summary>
+    /// Writes <paramref name="source"/> as the data of <paramref name="image"/> (in status saving or importing) and
+    /// makes it active; on any failure deletes what was written and puts the image back to queued.
+    /// </summary>
+    private async Task StoreDataAsync(Image image, Stream source, long limit, CancellationToken ct)
+    {
         var started = clock.GetTimestamp();
-        var key = id;
-        using var hashing = new HashingReadStream(body, options.SizeCap);
+        var key = image.Id;
+        var inspect = image.ContainerFormat == "bare" && image.DiskFormat is not null;
+        using var hashing = new HashingReadStream(source, limit, cap => new ImageTooLargeException(cap));
+        await using var inspecting = inspect ? new InspectingReadStream(hashing, image.DiskFormat!) : null;
         try
         {
-            await blobs.PutAsync(key, hashing, ct);
+            await blobs.PutAsync(key, inspecting ?? (Stream)hashing, ct);
         }
         catch (Exception ex)
         {
-            await RollBackUploadAsync(id, key, hashing.BytesRead, ex);
+            await RollBackDataAsync(image.Id, key, hashing.BytesRead, ex);
             throw ex switch
             {
+                ImageTooLargeException when limit < options.SizeCap => StorageQuotaExceeded(limit - hashing.BytesRead),
                 ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
                 BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
+                ImageFormatException format => KuraException.BadRequest(format.Message),
                 _ => ex,
             };
         }
 
         image.Size = hashing.BytesRead;
-        image.VirtualSize = image.DiskFormat == "raw" ? hashing.BytesRead : null;
+        image.VirtualSize = inspecting?.Result?.VirtualSize;
         image.Checksum = hashing.Md5Hex;
         image.OsHashAlgo = "sha512";
         image.OsHashValue = hashing.Sha512Hex;
@@ -220,17 +253,17 @@ public sealed partial class ImageService(
         if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
         {
             await blobs.DeleteAsync(key, CancellationToken.None);
-            throw new KuraException(ErrorKind.Gone, $"Image {id} could not be found after upload. The image may have been deleted during the upload.");
+            throw new KuraException(ErrorKind.Gone, $"Image {image.Id} could not be found after upload. The image may have been deleted during the upload.");
         }
 
-        LogUploaded(id, image.Size.Value, clock.GetElapsedTime(started).TotalMilliseconds);
+        LogUploaded(image.Id, image.Size.Value, clock.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private async Task RollBackUploadAsync(string id, string key, long bytes, Exception cause)
+    private async Task RollBackDataAsync(string id, string key, long bytes, Exception cause)
     {
         await blobs.DeleteAsync(key, CancellationToken.None);
         var current = await store.FindAsync(id, CancellationToken.None);
-        if (current is { Status: ImageStatus.Saving })
+        if (current is { Status: ImageStatus.Saving or ImageStatus.Importing })
         {
             current.MoveTo(ImageStatus.Queued);
             current.UpdatedAt = clock.GetUtcNow();
@@ -344,7 +377,7 @@ public sealed partial class ImageService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} saving -> active, {Bytes} bytes in {DurationMs:F0} ms")]
     private partial void LogUploaded(string imageId, long bytes, double durationMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} upload failed after {Bytes} bytes ({Cause}); data removed, saving -> queued")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} data write failed after {Bytes} bytes ({Cause}); data removed, back to queued")]
     private partial void LogUploadFailed(string imageId, long bytes, string cause);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} was left in saving by a stopped process; reset to queued")]
