@@ -5,8 +5,16 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 apt_install tempest tempest || { echo "0 passed, 1 failed"; exit 1; }
-trap stop_kura EXIT
-start_kura || { echo "0 passed, 1 failed"; exit 1; }
+# web-download needs an image the server can fetch: a small web server on loopback, and Kura told to allow it.
+HTTP_DIR=$(mktemp -d /tmp/kura-http.XXXXXX)
+head -c 1048576 /dev/urandom >"$HTTP_DIR/test-image.img"
+HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$HTTP_DIR" >/dev/null 2>&1 &
+HTTP_PID=$!
+cleanup() { kill "$HTTP_PID" 2>/dev/null; rm -rf "$HTTP_DIR"; stop_kura; }
+trap cleanup EXIT
+start_kura --Import:DisallowPrivateAddresses=false --Import:AllowedPorts:0=80 --Import:AllowedPorts:1=443 "--Import:AllowedPorts:2=$HTTP_PORT" \
+  || { echo "0 passed, 1 failed"; exit 1; }
 
 CONCURRENCY=${TEMPEST_CONCURRENCY:-2}
 WS="$WORK/tempest"
@@ -80,13 +88,13 @@ region = RegionOne
 endpoint_type = publicURL
 build_timeout = 60
 build_interval = 1
+http_image = http://127.0.0.1:$HTTP_PORT/test-image.img
 image_caching_enabled = false
 
 [image-feature-enabled]
 api_v2 = true
 api_v1 = false
-# Interoperable import belongs to the image data issue; enable it when that lands.
-import_image = false
+import_image = true
 os_glance_reserved = true
 manage_locations = false
 

@@ -2,8 +2,10 @@ using Kura.Api;
 using Kura.Blobs.FileSystem;
 using Kura.Domain.Blobs;
 using Kura.Domain.Images;
+using Kura.Domain.Imports;
 using Kura.Domain.Metadefs;
 using Kura.Identity;
+using Kura.Server.Imports;
 using Kura.Storage.Sqlite;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
@@ -40,7 +42,13 @@ public static class KuraServer
         var services = builder.Services;
         services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section)
+            .PostConfigure(o => o.ApplyListDefaults(key => builder.Configuration.GetSection($"{ImportOptions.Section}:{key}").Exists()))
+            .ValidateDataAnnotations()
+            .Validate(o => o.EnabledMethods.All(m => ImportOptions.KnownMethods.Contains(m)), $"Import:EnabledMethods takes {string.Join(", ", ImportOptions.KnownMethods)}.")
+            .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImageOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<IdentityOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
 
@@ -53,6 +61,7 @@ public static class KuraServer
                 services.AddSingleton<IImageStore, SqliteImageStore>();
                 services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
                 services.AddSingleton<IMetadefStore, SqliteMetadefStore>();
+                services.AddSingleton<ITaskStore, SqliteTaskStore>();
                 services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<SqliteDatabase>().MigrateAsync(ct));
                 break;
             default:
@@ -73,6 +82,11 @@ public static class KuraServer
 
         services.AddSingleton<ImageService>();
         services.AddSingleton<MetadefService>();
+        services.AddSingleton<ImportService>();
+        services.AddSingleton<IWebFetcher, HttpWebFetcher>();
+        services.AddSingleton<ImportScheduler>();
+        services.AddSingleton<IImportScheduler>(sp => sp.GetRequiredService<ImportScheduler>());
+        services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
 
         var app = builder.Build();
@@ -94,6 +108,7 @@ public static class KuraServer
         }
 
         await sp.GetRequiredService<ImageService>().RecoverAsync(ct);
+        await sp.GetRequiredService<ImportService>().RecoverAsync(ct);
         return result;
     }
 

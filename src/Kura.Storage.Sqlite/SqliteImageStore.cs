@@ -11,7 +11,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
     private const string Columns = """
         i.id, i.name, i.disk_format, i.container_format, i.visibility, i.size, i.virtual_size, i.status,
         i.checksum, i.os_hash_algo, i.os_hash_value, i.protected, i.min_ram, i.min_disk, i.owner, i.os_hidden,
-        i.created_at, i.updated_at, i.location, i.version,
+        i.created_at, i.updated_at, i.location, i.version, i.staging,
         (SELECT json_group_array(json_array(p.name, p.value)) FROM
             (SELECT name, value FROM image_properties WHERE image_id = i.id ORDER BY position) p) AS props,
         (SELECT json_group_array(t.value) FROM image_tags t WHERE t.image_id = i.id) AS tags
@@ -48,10 +48,10 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
                 insert.CommandText = """
                     INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
                         checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
-                        created_at, updated_at, location, version)
+                        created_at, updated_at, location, staging, version)
                     VALUES ($id, $name, $disk_format, $container_format, $visibility, $size, $virtual_size, $status,
                         $checksum, $os_hash_algo, $os_hash_value, $protected, $min_ram, $min_disk, $owner, $os_hidden,
-                        $created_at, $updated_at, $location, 1)
+                        $created_at, $updated_at, $location, $staging, 1)
                     """;
                 BindImage(insert, image);
                 await insert.ExecuteNonQueryAsync(ct);
@@ -90,7 +90,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
                     visibility = $visibility, size = $size, virtual_size = $virtual_size, status = $status,
                     checksum = $checksum, os_hash_algo = $os_hash_algo, os_hash_value = $os_hash_value,
                     protected = $protected, min_ram = $min_ram, min_disk = $min_disk, owner = $owner,
-                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, version = version + 1
+                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, staging = $staging,
+                    version = version + 1
                 WHERE id = $id AND version = $expected AND deleted = 0
                 """;
             BindImage(update, image);
@@ -125,7 +126,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         {
             mark.Transaction = tx;
             mark.CommandText = """
-                UPDATE images SET deleted = 1, deleted_at = $at, status = 'deleted', location = NULL, version = version + 1
+                UPDATE images SET deleted = 1, deleted_at = $at, status = 'deleted', location = NULL, staging = NULL, version = version + 1
                 WHERE id = $id AND deleted = 0
                 """;
             mark.Parameters.AddWithValue("$id", id);
@@ -152,22 +153,21 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return true;
     }
 
-    public async Task<long> SumSizesAsync(string owner, CancellationToken ct)
+    public async Task<ProjectUsage> GetUsageAsync(string owner, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COALESCE(SUM(size), 0) FROM images WHERE owner = $owner AND deleted = 0 AND location IS NOT NULL";
+        cmd.CommandText = """
+            SELECT COUNT(*),
+                   COALESCE(SUM(CASE WHEN location IS NOT NULL THEN size END), 0),
+                   COALESCE(SUM(CASE WHEN staging IS NOT NULL THEN size END), 0),
+                   COALESCE(SUM(status IN ('saving', 'uploading', 'importing')), 0)
+            FROM images WHERE owner = $owner AND deleted = 0
+            """;
         cmd.Parameters.AddWithValue("$owner", owner);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    public async Task<long> CountImagesAsync(string owner, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM images WHERE owner = $owner AND deleted = 0";
-        cmd.Parameters.AddWithValue("$owner", owner);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new ProjectUsage(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
     public async Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct)
@@ -408,7 +408,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT location FROM images WHERE location IS NOT NULL";
+        cmd.CommandText = "SELECT location FROM images WHERE location IS NOT NULL UNION SELECT staging FROM images WHERE staging IS NOT NULL";
         var result = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -466,6 +466,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         cmd.Parameters.AddWithValue("$created_at", Micros.From(image.CreatedAt));
         cmd.Parameters.AddWithValue("$updated_at", Micros.From(image.UpdatedAt));
         cmd.Parameters.AddWithValue("$location", (object?)image.Location ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$staging", (object?)image.StagingLocation ?? DBNull.Value);
     }
 
     private static Image ReadImage(SqliteDataReader r)
@@ -488,7 +489,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         image.UpdatedAt = Micros.To(r.GetInt64(17));
         image.Location = r.IsDBNull(18) ? null : r.GetString(18);
         image.Version = r.GetInt64(19);
-        using (var props = JsonDocument.Parse(r.GetString(20)))
+        image.StagingLocation = r.IsDBNull(20) ? null : r.GetString(20);
+        using (var props = JsonDocument.Parse(r.GetString(21)))
         {
             foreach (var pair in props.RootElement.EnumerateArray())
             {
@@ -496,7 +498,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
             }
         }
 
-        using (var tags = JsonDocument.Parse(r.GetString(21)))
+        using (var tags = JsonDocument.Parse(r.GetString(22)))
         {
             foreach (var tag in tags.RootElement.EnumerateArray())
             {

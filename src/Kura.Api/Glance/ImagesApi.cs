@@ -2,6 +2,7 @@ using System.Text;
 using Kura.Api.Common;
 using Kura.Domain;
 using Kura.Domain.Images;
+using Kura.Domain.Imports;
 using Kura.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,6 +27,8 @@ public static class ImagesApi
         images.MapGet("/{imageId}/file", ImageDataApi.DownloadAsync);
         images.MapImageActions();
         images.MapImageMembers();
+        images.MapImageImport();
+        app.MapGlanceInfo();
         app.MapGlanceSchemas();
         app.MapGlanceMetadefs();
         return app;
@@ -77,13 +80,19 @@ public static class ImagesApi
         });
     }
 
-    private static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity)
+    private static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity, ImportService imports)
     {
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
             ?? throw KuraException.BadRequest("Malformed JSON in request body.");
         var fields = ImageBody.ParseCreate(body.RootElement);
         var image = await images.CreateAsync(GlanceAuthMiddleware.CallerOf(ctx), fields, ctx.RequestAborted);
         ctx.Response.Headers.Location = BaseUrl.Of(ctx, identity.PublicUrl) + "/v2/images/" + image.Id;
+        if (imports.Methods.Count > 0)
+        {
+            // openstacksdk reads this to decide whether `image create --import` can work.
+            ctx.Response.Headers["OpenStack-image-import-methods"] = string.Join(',', imports.Methods);
+        }
+
         await Json.WriteAsync(ctx, StatusCodes.Status201Created, w => ImageJson.Write(w, image));
     }
 

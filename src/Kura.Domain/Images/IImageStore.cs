@@ -22,11 +22,8 @@ public interface IImageStore
     /// <summary>Marks the image deleted (its row stays so the id is never reused); false if it was already gone.</summary>
     Task<bool> TryDeleteAsync(string id, DateTimeOffset at, CancellationToken ct);
 
-    /// <summary>Bytes of data (not deleted) images of <paramref name="owner"/> hold, for the storage quota.</summary>
-    Task<long> SumSizesAsync(string owner, CancellationToken ct);
-
-    /// <summary>How many images (not deleted) <paramref name="owner"/> owns, for the per-project image limit.</summary>
-    Task<long> CountImagesAsync(string owner, CancellationToken ct);
+    /// <summary>What <paramref name="owner"/>'s images hold, for quotas and <c>/v2/info/usage</c>.</summary>
+    Task<ProjectUsage> GetUsageAsync(string owner, CancellationToken ct);
 
     /// <summary>Adds a membership; false when the project already is a member of the image.</summary>
     Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct);
@@ -47,6 +44,9 @@ public interface IImageStore
     /// <summary>Images in any of <paramref name="statuses"/>, for start-up recovery.</summary>
     Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct);
 
-    /// <summary>Every data location an image still points at, for sweeping orphaned blobs.</summary>
+    /// <summary>Every data and staging location an image still points at, for sweeping orphaned blobs.</summary>
     Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct);
 }
+
+/// <summary>A project's images: how many, the bytes of their data, the bytes staged for import, and how many are being written.</summary>
+public sealed record ProjectUsage(long Images, long StoredBytes, long StagedBytes, long Uploading);

@@ -45,6 +45,9 @@ public sealed class Image
     /// <summary>Where the blob store keeps the data; null while the image has none.</summary>
     public string? Location { get; set; }
 
+    /// <summary>Where staged data (interoperable import, glance-direct) waits for its import; null otherwise.</summary>
+    public string? StagingLocation { get; set; }
+
     /// <summary>Optimistic-concurrency version; the store bumps it on every update.</summary>
     public long Version { get; set; }
 

@@ -1,5 +1,6 @@
 using Kura.Domain.Blobs;
 using Kura.Domain.Formats;
+using Kura.Domain.Imports;
 using Microsoft.Extensions.Logging;
 
 namespace Kura.Domain.Images;
@@ -100,10 +101,10 @@ public sealed partial class ImageService(
         };
 
         if (options.ImageCountQuota > 0 && owner is not null &&
-            await store.CountImagesAsync(owner, ct) + 1 > options.ImageCountQuota)
+            (await store.GetUsageAsync(owner, ct)).Images is var count && count + 1 > options.ImageCountQuota)
         {
             throw new KuraException(ErrorKind.PayloadTooLarge,
-                $"Resource image_count_total is over limit of {options.ImageCountQuota} due to current usage {await store.CountImagesAsync(owner, ct)} and delta 1");
+                $"Resource image_count_total is over limit of {options.ImageCountQuota} due to current usage {count} and delta 1");
         }
 
         if (!await store.TryAddAsync(created, ct))
@@ -200,14 +201,14 @@ public sealed partial class ImageService(
     /// How many bytes an upload to <paramref name="image"/> may bring: the size cap, or less when the owner's storage
     /// quota (Glance <c>user_storage_quota</c>) has less room left. No room at all is a 413 before anything is read.
     /// </summary>
-    private async Task<long> UploadLimitAsync(Image image, CancellationToken ct)
+    internal async Task<long> UploadLimitAsync(Image image, CancellationToken ct)
     {
         if (options.StorageQuota <= 0 || image.Owner is null)
         {
             return options.SizeCap;
         }
 
-        var remaining = options.StorageQuota - await store.SumSizesAsync(image.Owner, ct);
+        var remaining = options.StorageQuota - (await store.GetUsageAsync(image.Owner, ct)).StoredBytes;
         return remaining > 0 ? Math.Min(options.SizeCap, remaining) : throw StorageQuotaExceeded(remaining);
     }
 
@@ -218,7 +219,7 @@ public sealed partial class ImageService(
     /// Writes <paramref name="source"/> as the data of <paramref name="image"/> (in status saving or importing) and
     /// makes it active; on any failure deletes what was written and puts the image back to queued.
     /// </summary>
-    private async Task StoreDataAsync(Image image, Stream source, long limit, CancellationToken ct)
+    internal async Task StoreDataAsync(Image image, Stream source, long limit, CancellationToken ct, Action<Image>? beforeActivate = null)
     {
         var started = clock.GetTimestamp();
         var key = image.Id;
@@ -249,6 +250,7 @@ public sealed partial class ImageService(
         image.OsHashValue = hashing.Sha512Hex;
         image.Location = key;
         image.MoveTo(ImageStatus.Active);
+        beforeActivate?.Invoke(image);
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
         {
@@ -299,14 +301,22 @@ public sealed partial class ImageService(
     }
 
     /// <summary>
-    /// Start-up recovery: images a killed process left in <c>saving</c> go back to <c>queued</c>, and blobs that no
+    /// Start-up recovery: images a killed process left in <c>saving</c>, <c>importing</c> or half-staged
+    /// <c>uploading</c> go back to <c>queued</c>, and blobs that no
     /// image points at are removed. Runs before the server accepts requests.
     /// </summary>
     public async Task RecoverAsync(CancellationToken ct)
     {
-        foreach (var image in await store.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing], ct))
+        foreach (var image in await store.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Uploading], ct))
         {
+            if (image.Status == ImageStatus.Uploading && image.StagingLocation is not null)
+            {
+                continue; // fully staged: waits for its import, as in Glance
+            }
+
             image.MoveTo(ImageStatus.Queued);
+            image.StagingLocation = null;
+            image.Properties.RemoveAll(p => p.Key == ImportService.LockProperty);
             image.UpdatedAt = clock.GetUtcNow();
             if (await store.TryUpdateAsync(image, image.Version, ct))
             {
@@ -325,7 +335,7 @@ public sealed partial class ImageService(
         }
     }
 
-    private async Task<Image?> FindVisibleAsync(Caller caller, string id, CancellationToken ct)
+    internal async Task<Image?> FindVisibleAsync(Caller caller, string id, CancellationToken ct)
     {
         if (id.Length > 36)
         {
@@ -362,7 +372,7 @@ public sealed partial class ImageService(
         }
     }
 
-    private static bool IsOwnerOrAdmin(Caller caller, Image image) =>
+    internal static bool IsOwnerOrAdmin(Caller caller, Image image) =>
         caller.IsAdmin || (image.Owner is not null && image.Owner == caller.ProjectId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} created for owner {Owner}")]
@@ -380,7 +390,7 @@ public sealed partial class ImageService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} data write failed after {Bytes} bytes ({Cause}); data removed, back to queued")]
     private partial void LogUploadFailed(string imageId, long bytes, string cause);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} was left in saving by a stopped process; reset to queued")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} was left saving, staging or importing by a stopped process; reset to queued")]
     private partial void LogRecovered(string imageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed blob {Key} that no image points at")]

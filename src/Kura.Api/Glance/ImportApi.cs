@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using Kura.Api.Common;
+using Kura.Domain;
+using Kura.Domain.Images;
+using Kura.Domain.Imports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+
+namespace Kura.Api.Glance;
+
+/// <summary>Interoperable import and discovery (reference §1.12): stage, import (202), an image's tasks, and /v2/info.</summary>
+public static class ImportApi
+{
+    public static RouteGroupBuilder MapImageImport(this RouteGroupBuilder images)
+    {
+        images.MapPut("/{imageId}/stage", Stage);
+        images.MapPost("/{imageId}/import", Import);
+        images.MapGet("/{imageId}/tasks", Tasks);
+        return images;
+    }
+
+    public static IEndpointRouteBuilder MapGlanceInfo(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v2/info/import", (HttpContext ctx, ImportService imports) => Json.WriteAsync(ctx, 200, new Dictionary<string, object>
+        {
+            ["import-methods"] = new { description = "Import methods available.", type = "array", value = imports.Methods },
+        }));
+        app.MapGet("/v2/info/stores", (HttpContext ctx) =>
+            GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, "Multi backend is not supported at this site."));
+        app.MapGet("/v2/info/stores/detail", (HttpContext ctx) =>
+            GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, "Multi backend is not supported at this site."));
+        app.MapGet("/v2/info/usage", Usage);
+        return app;
+    }
+
+    private static async Task Stage(HttpContext ctx, string imageId, ImportService imports)
+    {
+        if (!MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) ||
+            !type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new KuraException(ErrorKind.UnsupportedMediaType, $"The request media type {ctx.Request.ContentType} is not supported by this server.");
+        }
+
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        await imports.StageAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
+        ImagesApi.NoContent(ctx.Response);
+    }
+
+    private static async Task Import(HttpContext ctx, string imageId, ImportService imports)
+    {
+        using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted) ?? throw KuraException.BadRequest("Malformed JSON in request body.");
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.Object)
+        {
+            throw KuraException.BadRequest("Import request requires a 'method' field.");
+        }
+
+        if (!method.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+        {
+            throw KuraException.BadRequest("Import request requires a 'name' field.");
+        }
+
+        foreach (var flag in new[] { "all_stores", "all_stores_must_succeed" })
+        {
+            if (root.TryGetProperty(flag, out var value) && value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                throw KuraException.BadRequest($"'{flag}' must be a boolean.");
+            }
+        }
+
+        if (root.TryGetProperty("all_stores_must_succeed", out var must) && must.ValueKind == JsonValueKind.False)
+        {
+            throw KuraException.BadRequest("All stores must succeed when there is a single store.");
+        }
+
+        var uri = method.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+        var request = new ImportRequest(name.GetString()!, uri, root.GetRawText());
+        var requestId = ctx.Items[RequestIdMiddleware.Header] as string ?? string.Empty;
+        await imports.ImportAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, request, requestId, ctx.RequestAborted);
+        ctx.Response.StatusCode = StatusCodes.Status202Accepted;
+        ctx.Response.ContentLength = 0;
+    }
+
+    private static async Task Tasks(HttpContext ctx, string imageId, ImportService imports)
+    {
+        var tasks = await imports.ListTasksAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        await Json.WriteAsync(ctx, 200, new
+        {
+            tasks = tasks.Select(t => new
+            {
+                id = t.Id,
+                type = ImageTask.Type,
+                status = t.Status,
+                owner = t.Owner,
+                expires_at = t.ExpiresAt is { } e ? Time(e) : null,
+                created_at = Time(t.CreatedAt),
+                updated_at = Time(t.UpdatedAt),
+                deleted_at = (string?)null,
+                deleted = false,
+                image_id = t.ImageId,
+                request_id = t.RequestId,
+                user_id = t.UserId,
+                input = JsonDocument.Parse(t.InputJson).RootElement,
+                result = t.ResultJson is null ? (JsonElement?)null : JsonDocument.Parse(t.ResultJson).RootElement,
+                message = t.Message,
+            }),
+        });
+    }
+
+    /// <summary>The caller's project: images, stored and staged bytes (MiB, as Glance reports) against the configured limits (-1: none).</summary>
+    private static async Task Usage(HttpContext ctx, IImageStore store, ImageOptions options)
+    {
+        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var usage = await store.GetUsageAsync(caller.ProjectId!, ctx.RequestAborted);
+        static long MiB(long bytes) => (bytes + (1 << 20) - 1) >> 20;
+        await Json.WriteAsync(ctx, 200, new
+        {
+            usage = new
+            {
+                image_size_total = new { limit = options.StorageQuota > 0 ? MiB(options.StorageQuota) : -1, usage = MiB(usage.StoredBytes) },
+                image_stage_total = new { limit = -1, usage = MiB(usage.StagedBytes) },
+                image_count_total = new { limit = options.ImageCountQuota > 0 ? options.ImageCountQuota : -1, usage = usage.Images },
+                image_count_uploading = new { limit = -1, usage = usage.Uploading },
+            },
+        });
+    }
+}
