@@ -13,6 +13,7 @@ namespace Kura.Blobs.FileSystem;
 public sealed class FileSystemBlobStore : IBlobStore
 {
     private const int BufferSize = 1 << 20;
+    private const long FlushEvery = 64L << 20;
     private readonly string _images;
     private readonly string _tmp;
 
@@ -46,16 +47,36 @@ public sealed class FileSystemBlobStore : IBlobStore
         long total = 0;
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                int n;
-                while ((n = await content.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+                // Dirty pages are flushed in the background every FlushEvery bytes, so the final fsync is short
+                // and the disk works while the next bytes arrive.
+                var flushing = Task.CompletedTask;
+                long flushedAt = 0;
+                while (true)
                 {
-                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
-                    total += n;
+                    var n = await content.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, ct);
+                    if (n > 0)
+                    {
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, n), total, ct);
+                        total += n;
+                    }
+
+                    if (total - flushedAt >= FlushEvery && flushing.IsCompleted)
+                    {
+                        await flushing;
+                        flushedAt = total;
+                        flushing = Task.Run(() => RandomAccess.FlushToDisk(file), CancellationToken.None);
+                    }
+
+                    if (n < BufferSize)
+                    {
+                        break; // the source reported its end (ReadAtLeast returns short only then)
+                    }
                 }
 
-                file.Flush(flushToDisk: true);
+                await flushing;
+                RandomAccess.FlushToDisk(file);
             }
 
             File.Move(temp, final, overwrite: true);

@@ -1,24 +1,43 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 
 namespace Kura.Domain.Blobs;
 
 /// <summary>
 /// A read-only pass-through stream that counts bytes, enforces a size limit, and feeds every byte it hands out to
-/// MD5 (Glance's <c>checksum</c>) and SHA-512 (<c>os_hash_value</c>). Nothing is buffered beyond the caller's own
-/// read buffer.
+/// MD5 (Glance's <c>checksum</c>) and SHA-512 (<c>os_hash_value</c>).
 /// <para>
-/// The two hashes run on their own thread-pool threads, in parallel with each other and with whatever the caller
-/// does with the chunk (typically writing it to disk). They read the caller's buffer after <c>ReadAsync</c> has
-/// returned, so a caller must leave the bytes of one read untouched until it calls <c>ReadAsync</c> again — which
-/// is what a copy loop (read, write, read …) does. The next read waits for both hashes of the previous chunk first.
+/// The bytes are copied into pooled 1 MiB blocks that two workers hash, one per algorithm, each on its own core.
+/// Reading, the caller's own work (writing to disk) and both hashes therefore all proceed at once; at most
+/// <see cref="Depth"/> blocks wait for the slower hash, which bounds memory and slows the reader when hashing is
+/// the bottleneck. The hashes are final once the stream has been read to its end.
 /// </para>
 /// </summary>
-public sealed class HashingReadStream(Stream inner, long maxBytes, Func<long, Exception>? tooLarge = null) : Stream
+public sealed class HashingReadStream : Stream
 {
-    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-    private readonly IncrementalHash _sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
-    private Task _pending = Task.CompletedTask;
+    private const int BlockSize = 1 << 20;
+    private const int Depth = 8;
+
+    private readonly Stream _inner;
+    private readonly long _maxBytes;
+    private readonly Func<long, Exception>? _tooLarge;
+    private readonly Channel<Block> _md5Queue = Channel.CreateBounded<Block>(new BoundedChannelOptions(Depth) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Block> _shaQueue = Channel.CreateBounded<Block>(new BoundedChannelOptions(Depth) { SingleReader = true, SingleWriter = true });
+    private readonly Task<byte[]> _md5;
+    private readonly Task<byte[]> _sha512;
+    private byte[] _block = ArrayPool<byte>.Shared.Rent(BlockSize);
+    private int _blockLength;
     private bool _finished;
+
+    public HashingReadStream(Stream inner, long maxBytes, Func<long, Exception>? tooLarge = null)
+    {
+        _inner = inner;
+        _maxBytes = maxBytes;
+        _tooLarge = tooLarge;
+        _md5 = Task.Run(() => HashAsync(_md5Queue.Reader, HashAlgorithmName.MD5));
+        _sha512 = Task.Run(() => HashAsync(_shaQueue.Reader, HashAlgorithmName.SHA512));
+    }
 
     public long BytesRead { get; private set; }
 
@@ -44,17 +63,18 @@ public sealed class HashingReadStream(Stream inner, long maxBytes, Func<long, Ex
 
     public override int Read(Span<byte> buffer)
     {
-        _pending.GetAwaiter().GetResult();
-        var n = inner.Read(buffer);
-        Count(n);
-        if (n > 0)
+        var n = _inner.Read(buffer);
+        if (n == 0)
         {
-            _md5.AppendData(buffer[..n]);
-            _sha512.AppendData(buffer[..n]);
+            FinishAsync().AsTask().GetAwaiter().GetResult();
+            return 0;
         }
-        else
+
+        var pending = Take(buffer[..n]);
+        while (pending > 0)
         {
-            Finish();
+            DispatchAsync().AsTask().GetAwaiter().GetResult();
+            pending = Take(buffer[(n - pending)..n]);
         }
 
         return n;
@@ -65,32 +85,58 @@ public sealed class HashingReadStream(Stream inner, long maxBytes, Func<long, Ex
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await _pending.ConfigureAwait(false);
-        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Count(n);
+        var n = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (n == 0)
         {
-            Finish();
+            await FinishAsync().ConfigureAwait(false);
             return 0;
         }
 
-        ReadOnlyMemory<byte> chunk = buffer[..n];
-        _pending = Task.WhenAll(
-            Task.Run(() => _md5.AppendData(chunk.Span), CancellationToken.None),
-            Task.Run(() => _sha512.AppendData(chunk.Span), CancellationToken.None));
+        var pending = Take(buffer.Span[..n]);
+        while (pending > 0)
+        {
+            await DispatchAsync().ConfigureAwait(false);
+            pending = Take(buffer.Span[(n - pending)..n]);
+        }
+
         return n;
     }
 
-    private void Count(int n)
+    /// <summary>Counts and copies as much of <paramref name="data"/> as fits in the current block; returns what is left.</summary>
+    private int Take(ReadOnlySpan<byte> data)
     {
-        BytesRead += n;
-        if (BytesRead > maxBytes)
+        var take = Math.Min(data.Length, BlockSize - _blockLength);
+        if (take > 0)
         {
-            throw tooLarge?.Invoke(maxBytes) ?? new ImageTooLargeException(maxBytes);
+            BytesRead += take;
+            if (BytesRead > _maxBytes)
+            {
+                throw _tooLarge?.Invoke(_maxBytes) ?? new ImageTooLargeException(_maxBytes);
+            }
+
+            data[..take].CopyTo(_block.AsSpan(_blockLength));
+            _blockLength += take;
         }
+
+        return data.Length - take;
     }
 
-    private void Finish()
+    /// <summary>Hands the full block to both hash workers (waiting while they are <see cref="Depth"/> blocks behind).</summary>
+    private async ValueTask DispatchAsync()
+    {
+        if (_blockLength == 0)
+        {
+            return;
+        }
+
+        var block = new Block(_block, _blockLength);
+        _block = ArrayPool<byte>.Shared.Rent(BlockSize);
+        _blockLength = 0;
+        await _md5Queue.Writer.WriteAsync(block).ConfigureAwait(false);
+        await _shaQueue.Writer.WriteAsync(block).ConfigureAwait(false);
+    }
+
+    private async ValueTask FinishAsync()
     {
         if (_finished)
         {
@@ -98,8 +144,23 @@ public sealed class HashingReadStream(Stream inner, long maxBytes, Func<long, Ex
         }
 
         _finished = true;
-        Md5Hex = Convert.ToHexStringLower(_md5.GetHashAndReset());
-        Sha512Hex = Convert.ToHexStringLower(_sha512.GetHashAndReset());
+        await DispatchAsync().ConfigureAwait(false);
+        _md5Queue.Writer.TryComplete();
+        _shaQueue.Writer.TryComplete();
+        Md5Hex = Convert.ToHexStringLower(await _md5.ConfigureAwait(false));
+        Sha512Hex = Convert.ToHexStringLower(await _sha512.ConfigureAwait(false));
+    }
+
+    private static async Task<byte[]> HashAsync(ChannelReader<Block> blocks, HashAlgorithmName algorithm)
+    {
+        using var hash = IncrementalHash.CreateHash(algorithm);
+        await foreach (var block in blocks.ReadAllAsync().ConfigureAwait(false))
+        {
+            hash.AppendData(block.Bytes, 0, block.Length);
+            block.Release();
+        }
+
+        return hash.GetHashAndReset();
     }
 
     public override void Flush()
@@ -116,20 +177,40 @@ public sealed class HashingReadStream(Stream inner, long maxBytes, Func<long, Ex
     {
         if (disposing)
         {
-            // A hash may still be reading the last chunk when the copy is abandoned.
+            // An abandoned copy: stop the workers and give every block back to the pool.
+            _md5Queue.Writer.TryComplete();
+            _shaQueue.Writer.TryComplete();
             try
             {
-                _pending.GetAwaiter().GetResult();
+                Task.WaitAll(_md5, _sha512);
             }
-            catch (CryptographicException)
+            catch (AggregateException)
             {
             }
 
-            _md5.Dispose();
-            _sha512.Dispose();
+            ArrayPool<byte>.Shared.Return(_block);
+            _block = [];
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>A block shared by the two workers; the second to finish returns it to the pool.</summary>
+    private sealed class Block(byte[] bytes, int length)
+    {
+        private int _holders = 2;
+
+        public byte[] Bytes => bytes;
+
+        public int Length => length;
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _holders) == 0)
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
     }
 }
 
