@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Metadata API benchmark (issue: speed of the metadata API). Seeds N image records (default 100,000) in Kura's
+# SQLite database, starts Kura, and measures each route with wrk (2 threads, 16 connections, loopback) next to a
+# ceiling probe (bench/Kura.Ceiling: the same routes and bodies from memory) in the same run.
+# Usage: bench/api.sh [N] [SECONDS]. Prints a Markdown table for docs/PERFORMANCE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. conformance/lib.sh
+N=${1:-100000}
+DURATION=${2:-10}
+command -v wrk >/dev/null || apt_install wrk wrk
+dotnet build src/Kura.Server -c Release -v q -nologo >/dev/null
+dotnet build bench/Kura.Ceiling -c Release -v q -nologo >/dev/null
+export KURA_NO_BUILD=1
+CEILING_PID=""
+cleanup() { [ -n "$CEILING_PID" ] && kill "$CEILING_PID" 2>/dev/null; stop_kura; }
+trap cleanup EXIT
+start_kura --Logging:LogLevel:Default=Warning
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+token() {
+  curl -s -D - -o /dev/null -H 'Content-Type: application/json' "$BASE/identity/v3/auth/tokens" \
+    -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"$1\",\"domain\":{\"id\":\"default\"},\"password\":\"$2\"}}},\"scope\":{\"project\":{\"name\":\"$3\",\"domain\":{\"id\":\"default\"}}}}}" \
+    | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r'
+}
+ADMIN=$(token admin "$ADMIN_PW" admin)
+MEMBER_ROLE=$(curl -s -H "X-Auth-Token: $ADMIN" "$BASE/identity/v3/roles?name=member" | json 'd["roles"][0]["id"]')
+PROJECTS=()
+for p in p1 p2 p3 p4; do
+  pid=$(curl -s -H "X-Auth-Token: $ADMIN" -H 'Content-Type: application/json' "$BASE/identity/v3/projects" -d "{\"project\":{\"name\":\"$p\"}}" | json 'd["project"]["id"]')
+  uid=$(curl -s -H "X-Auth-Token: $ADMIN" -H 'Content-Type: application/json' "$BASE/identity/v3/users" -d "{\"user\":{\"name\":\"$p\",\"password\":\"pw-$p\"}}" | json 'd["user"]["id"]')
+  curl -s -X PUT -H "X-Auth-Token: $ADMIN" "$BASE/identity/v3/projects/$pid/users/$uid/roles/$MEMBER_ROLE"
+  PROJECTS+=("$pid")
+done
+echo "seeding $N images..." >&2
+python3 bench/seed.py "$WORK/data/kura.db" "$N" "$(IFS=,; echo "${PROJECTS[*]}")" >/dev/null
+TOKEN=$(token p1 pw-p1 p1)
+SHOW_ID=$(curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?limit=1" | json 'd["images"][0]["id"]')
+MINE=$(curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?owner=${PROJECTS[0]}&limit=1000&sort=created_at:asc" | json 'len(d["images"])')
+# A marker deep in the listing: the 1000th-from-last of the default order, found by paging.
+DEEP=$(python3 - "$BASE" "$TOKEN" <<'PY'
+import json, sys, urllib.request
+base, token = sys.argv[1], sys.argv[2]
+url, last, pages = "/v2/images?limit=1000", None, 0
+while url:
+    req = urllib.request.Request(base + url, headers={"X-Auth-Token": token})
+    d = json.load(urllib.request.urlopen(req))
+    if d["images"]:
+        last = d["images"][0]["id"]
+    url, pages = d.get("next"), pages + 1
+print(last, pages)
+PY
+)
+DEEP_MARKER=${DEEP% *}; PAGES=${DEEP#* }
+
+WRK_DIR="$WORK/wrk"; mkdir -p "$WRK_DIR"
+cat >"$WRK_DIR/create.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["X-Auth-Token"] = "$TOKEN"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"name": "bench-create", "disk_format": "raw", "container_format": "bare", "os_type": "linux"}'
+LUA
+curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?owner=${PROJECTS[0]}&limit=1000" | json '"\n".join(i["id"] for i in d["images"])' >"$WRK_DIR/ids.txt"
+cat >"$WRK_DIR/patch.lua" <<LUA
+local ids = {}
+for line in io.lines("$WRK_DIR/ids.txt") do ids[#ids + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  local body = '[{"op": "add", "path": "/bench_counter", "value": "' .. n .. '"}]'
+  return wrk.format("PATCH", "/v2/images/" .. ids[math.random(#ids)],
+    {["X-Auth-Token"] = "$TOKEN", ["Content-Type"] = "application/openstack-images-v2.1-json-patch"}, body)
+end
+LUA
+cat >"$WRK_DIR/delete.lua" <<LUA
+local ids = {}
+for line in io.lines("$WRK_DIR/ids.txt") do ids[#ids + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("DELETE", "/v2/images/" .. (ids[i] or "00000000-0000-0000-0000-000000000000"), {["X-Auth-Token"] = "$TOKEN"})
+end
+LUA
+
+declare -A ROUTES=(
+  [list25]="/v2/images?limit=25"
+  [list1000]="/v2/images?limit=1000"
+  [filtered]="/v2/images?status=active&sort=name:asc&limit=100"
+  [property]="/v2/images?os_distro=debian&limit=25"
+  [tag]="/v2/images?tag=t7&limit=25"
+  [deep]="/v2/images?limit=25&marker=$DEEP_MARKER"
+  [show]="/v2/images/$SHOW_ID"
+)
+ORDER=(list25 list1000 filtered property tag deep show)
+
+# Capture Kura's answers for the ceiling probe.
+: >"$WRK_DIR/routes.tsv"
+for name in "${ORDER[@]}"; do
+  curl -s -H "X-Auth-Token: $TOKEN" "$BASE${ROUTES[$name]}" >"$WRK_DIR/$name.json"
+  printf 'GET\t%s\t200\t%s\n' "${ROUTES[$name]}" "$WRK_DIR/$name.json" >>"$WRK_DIR/routes.tsv"
+done
+curl -s -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' "$BASE/v2/images" -d '{"name":"sample"}' >"$WRK_DIR/create.json"
+printf 'POST\t/v2/images\t201\t%s\n' "$WRK_DIR/create.json" >>"$WRK_DIR/routes.tsv"
+CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+dotnet bench/Kura.Ceiling/bin/Release/net10.0/Kura.Ceiling.dll --urls "http://127.0.0.1:$CPORT" --routes "$WRK_DIR/routes.tsv" >/dev/null 2>&1 &
+CEILING_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$CPORT/v2/images/$SHOW_ID" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# run URL [lua] -> "rps p50 p99"
+run() {
+  local out
+  out=$(wrk -t2 -c16 -d"${DURATION}s" --latency -H "X-Auth-Token: $TOKEN" ${2:+-s "$2"} "$1" 2>&1)
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec/{printf "%.0f", $2}' <<<"$out")
+  p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/{print $5}' <<<"$out")
+  echo "$rps $p50 $p99 ${non2xx:-0}"
+}
+
+echo "measuring..." >&2
+printf '| %s images; wrk 2 threads, 16 connections, %ss each | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' "$N" "$DURATION"
+for name in "${ORDER[@]}"; do
+  read -r krps kp50 kp99 kerr < <(run "$BASE${ROUTES[$name]}")
+  read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT${ROUTES[$name]}")
+  ratio=$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")
+  printf '| GET %s | %s | %s | %s | %s | %s |\n' "${ROUTES[$name]//$DEEP_MARKER/<deep marker>}" "$krps" "$kp50" "$kp99" "$crps" "$ratio"
+done
+read -r krps kp50 kp99 kerr < <(run "$BASE/v2/images" "$WRK_DIR/create.lua")
+read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT/v2/images" "$WRK_DIR/create.lua")
+printf '| POST /v2/images (create) | %s | %s | %s | %s | %s |\n' "$krps" "$kp50" "$kp99" "$crps" "$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")"
+read -r krps kp50 kp99 kerr < <(run "$BASE/" "$WRK_DIR/patch.lua")
+printf '| PATCH /v2/images/{id} (random of 1,000) | %s | %s | %s | | (%s non-2xx) |\n' "$krps" "$kp50" "$kp99" "$kerr"
+read -r krps kp50 kp99 kerr < <(wrk -t1 -c1 -d2s --latency -s "$WRK_DIR/delete.lua" "$BASE/" 2>&1 | awk '/^Requests\/sec/{r=$2} $1=="50%"{a=$2} $1=="99%"{b=$2} END{printf "%.0f %s %s 0\n", r, a, b}')
+printf '| DELETE /v2/images/{id} (1 connection, 2 s) | %s | %s | %s | | |\n' "$krps" "$kp50" "$kp99"
+t0=$(date +%s.%N)
+python3 - "$BASE" "$TOKEN" "${PROJECTS[0]}" <<'PY'
+import json, sys, urllib.request
+base, token, owner = sys.argv[1:4]
+url = f"/v2/images?owner={owner}&limit=1000"
+while url:
+    d = json.load(urllib.request.urlopen(urllib.request.Request(base + url, headers={"X-Auth-Token": token})))
+    url = d.get("next")
+PY
+t1=$(date +%s.%N)
+printf '| paging through one project'"'"'s %s+ images by marker, limit=1000 | %s s | | | | |\n' "$MINE" "$(python3 -c "print(f'{$t1-$t0:.2f}')")"
+printf '| pages of 1,000 in the whole visible listing | %s | | | | |\n' "$PAGES"
+printf '| Kura peak RSS (VmHWM) over the run | %s MB | | | | |\n' "$(awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/$KURA_PID/status")"

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Seeds Kura's SQLite database with N image records for bench/api.sh.
+
+Usage: seed.py DB N PROJECT[,PROJECT...]
+Images are spread over the projects (the first one gets a quarter), with mixed visibilities and statuses, two
+tags, two extra properties (os_type, os_distro) and, for shared images, a member. Records only: no image data.
+"""
+import random, sqlite3, sys, time, uuid
+
+db, n, projects = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+rng = random.Random(42)
+con = sqlite3.connect(db)
+con.execute("PRAGMA journal_mode=WAL")
+now = int(time.time() * 1_000_000) - n * 1000
+vis = ["private", "shared", "public", "community", "shared", "private"]
+statuses = ["active"] * 8 + ["queued", "deactivated"]
+images, props, tags, members = [], [], [], []
+for i in range(n):
+    iid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    owner = projects[0] if i % 4 == 0 else rng.choice(projects[1:] or projects)
+    v = vis[i % len(vis)]
+    st = statuses[i % len(statuses)]
+    size = rng.randint(1, 40) << 26 if st != "queued" else None
+    t = now + i * 1000
+    images.append((iid, f"image-{i:07d}", "qcow2", "bare", v, size, size, st,
+                   "%032x" % rng.getrandbits(128) if size else None, "sha512" if size else None,
+                   "%0128x" % rng.getrandbits(512) if size else None, 0, 0, 0, owner, 0, t, t,
+                   iid if size else None))
+    props += [(iid, 0, "os_type", "linux" if i % 3 else "windows"), (iid, 1, "os_distro", rng.choice(["ubuntu", "debian", "centos", "fedora"]))]
+    tags += [(iid, "bench"), (iid, f"t{i % 50}")]
+    if v == "shared":
+        members.append((iid, rng.choice(projects), rng.choice(["accepted", "pending"]), t, t))
+con.executemany("""INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
+    checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", images)
+con.executemany("INSERT INTO image_properties (image_id, position, name, value) VALUES (?,?,?,?)", props)
+con.executemany("INSERT INTO image_tags (image_id, value) VALUES (?,?)", tags)
+con.executemany("INSERT OR IGNORE INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?,?,?,?,?)", members)
+con.commit()
+con.execute("ANALYZE")
+con.close()
+print(len(images))
