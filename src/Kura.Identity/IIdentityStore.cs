@@ -63,6 +63,13 @@ public interface IIdentityStore
     /// <summary>The token whose digest is <paramref name="digest"/>, unless revoked.</summary>
     Task<TokenRecord?> FindTokenAsync(string digest, CancellationToken ct);
 
+    /// <summary>
+    /// The token (unless revoked) with its user, their domain, its project and that project's domain, and the roles
+    /// the user holds on the project now — in one round trip, since every API request needs it. Expiry and
+    /// enabled flags are the caller's to check. The project is null for an unscoped token or a deleted project.
+    /// </summary>
+    Task<TokenInfo?> FindTokenInfoAsync(string digest, CancellationToken ct);
+
     Task<bool> RevokeTokenAsync(string digest, CancellationToken ct);
 
     Task RevokeTokensOfUserAsync(string userId, CancellationToken ct);

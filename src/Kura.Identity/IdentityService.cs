@@ -91,7 +91,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         var record = new TokenRecord(Digest(secret), user.Id, project?.Id, methods, now6, expires, auditIds);
         await store.AddTokenAsync(record, ct);
 
-        var info = await DescribeAsync(record, ct) ?? throw Unauthorized();
+        var info = await DescribeAsync(record.Digest, ct) ?? throw Unauthorized();
         LogIssued(user.Id, project?.Id, audit);
         return (secret, info);
     }
@@ -105,15 +105,15 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         var digest = Digest(secret);
-        var record = await store.FindTokenAsync(digest, ct);
-        if (record is null ||
-            !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(record.Digest), Encoding.ASCII.GetBytes(digest)) ||
-            record.ExpiresAt <= clock.GetUtcNow())
+        var info = await DescribeAsync(digest, ct);
+        if (info is null ||
+            !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(info.Token.Digest), Encoding.ASCII.GetBytes(digest)) ||
+            info.Token.ExpiresAt <= clock.GetUtcNow())
         {
             return null;
         }
 
-        return await DescribeAsync(record, ct);
+        return info;
     }
 
     public async Task<bool> RevokeAsync(string secret, CancellationToken ct)
@@ -127,40 +127,22 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return ok;
     }
 
-    private async Task<TokenInfo?> DescribeAsync(TokenRecord record, CancellationToken ct)
+    /// <summary>The token with everything a request needs, or null unless its user, project and roles still allow it.</summary>
+    private async Task<TokenInfo?> DescribeAsync(string digest, CancellationToken ct)
     {
-        var user = await store.FindUserAsync(record.UserId, ct);
-        if (user is not { Enabled: true })
+        var info = await store.FindTokenInfoAsync(digest, ct);
+        if (info is null || !info.User.Enabled || !info.UserDomain.Enabled)
         {
             return null;
         }
 
-        var userDomain = await store.FindDomainAsync(user.DomainId, ct);
-        if (userDomain is null)
+        if (info.Token.ProjectId is null)
         {
-            return null;
-        }
-
-        if (record.ProjectId is null)
-        {
-            return new TokenInfo(record, user, userDomain, null, null, []);
-        }
-
-        var project = await store.FindProjectAsync(record.ProjectId, ct);
-        if (project is not { Enabled: true })
-        {
-            return null;
+            return info;
         }
 
         // Roles are read at validation time, so removing a role assignment takes effect at once.
-        var roles = await store.ListRolesForAsync(user.Id, project.Id, ct);
-        if (roles.Count == 0)
-        {
-            return null;
-        }
-
-        var projectDomain = project.DomainId == userDomain.Id ? userDomain : await store.FindDomainAsync(project.DomainId, ct);
-        return new TokenInfo(record, user, userDomain, project, projectDomain, roles);
+        return info.Project is { Enabled: true } && info.ProjectDomain is not null && info.Roles.Count > 0 ? info : null;
     }
 
     private async Task<IdentityDomain?> ResolveDomainAsync(string? domainId, string? domainName, CancellationToken ct)

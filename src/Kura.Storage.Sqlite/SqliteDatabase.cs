@@ -32,13 +32,21 @@ public sealed partial class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
-        using var pragma = connection.CreateCommand();
-        // WAL lets readers run beside the single writer; NORMAL sync in WAL mode survives a killed process
-        // (an OS crash may lose the last commits, never corrupt the file).
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
-        await pragma.ExecuteNonQueryAsync(ct);
+
+        // Pragmas belong to the native connection, which the pool reuses: set them once per native handle.
+        if (_configured.TryAdd(connection.Handle!, true))
+        {
+            using var pragma = connection.CreateCommand();
+            // WAL lets readers run beside the single writer; NORMAL sync in WAL mode survives a killed process
+            // (an OS crash may lose the last commits, never corrupt the file).
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync(ct);
+        }
+
         return connection;
     }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
 
     /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
     public async Task<int> MigrateAsync(CancellationToken ct)
@@ -92,6 +100,13 @@ public sealed partial class SqliteDatabase
             await tx.CommitAsync(ct);
             LogMigrated(version, name);
             current = version;
+        }
+
+        // Refresh the planner's statistics where they are stale (cheap when nothing changed).
+        await using (var optimize = connection.CreateCommand())
+        {
+            optimize.CommandText = "PRAGMA optimize";
+            await optimize.ExecuteNonQueryAsync(ct);
         }
 
         return current;

@@ -105,6 +105,36 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
             r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3).Split(','),
             Micros.To(r.GetInt64(4)), Micros.To(r.GetInt64(5)), r.GetString(6).Split(',')), ct, digest);
 
+    public Task<TokenInfo?> FindTokenInfoAsync(string digest, CancellationToken ct) =>
+        SingleAsync("""
+            SELECT t.digest, t.user_id, t.project_id, t.methods, t.issued_at, t.expires_at, t.audit_ids,
+                   u.id, u.name, u.domain_id, u.enabled, u.default_project_id, u.email, u.description,
+                   ud.id, ud.name, ud.description, ud.enabled,
+                   p.id, p.name, p.domain_id, p.description, p.enabled,
+                   pd.id, pd.name, pd.description, pd.enabled,
+                   (SELECT json_group_array(json_array(r.id, r.name)) FROM
+                       (SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
+                        WHERE a.user_id = t.user_id AND a.project_id = t.project_id ORDER BY r.name) r)
+            FROM tokens t
+            JOIN users u ON u.id = t.user_id
+            JOIN domains ud ON ud.id = u.domain_id
+            LEFT JOIN projects p ON p.id = t.project_id
+            LEFT JOIN domains pd ON pd.id = p.domain_id
+            WHERE t.digest = $a AND t.revoked = 0
+            """, r =>
+        {
+            var token = new TokenRecord(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3).Split(','),
+                Micros.To(r.GetInt64(4)), Micros.To(r.GetInt64(5)), r.GetString(6).Split(','));
+            var user = new User(r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt64(10) != 0,
+                r.IsDBNull(11) ? null : r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
+            var userDomain = new IdentityDomain(r.GetString(14), r.GetString(15), r.GetString(16), r.GetInt64(17) != 0);
+            Project? project = r.IsDBNull(18) ? null : new Project(r.GetString(18), r.GetString(19), r.GetString(20), r.GetString(21), r.GetInt64(22) != 0);
+            IdentityDomain? projectDomain = r.IsDBNull(23) ? null : new IdentityDomain(r.GetString(23), r.GetString(24), r.GetString(25), r.GetInt64(26) != 0);
+            using var roles = System.Text.Json.JsonDocument.Parse(r.GetString(27));
+            var list = roles.RootElement.EnumerateArray().Select(x => new Role(x[0].GetString()!, x[1].GetString()!, null, null)).ToList();
+            return new TokenInfo(token, user, userDomain, project, projectDomain, list);
+        }, ct, digest);
+
     public async Task<bool> RevokeTokenAsync(string digest, CancellationToken ct) =>
         await ExecuteAsync("UPDATE tokens SET revoked = 1 WHERE digest = $a AND revoked = 0", ct, digest) > 0;
 

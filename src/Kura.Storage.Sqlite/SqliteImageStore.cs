@@ -345,16 +345,28 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
             });
         }
 
+        // Tags are usually selective: start from the tag's images rather than testing every image in sort order.
         foreach (var tag in query.Tags)
         {
-            sql.Append($" AND EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.value = {param(tag)})");
+            sql.Append($" AND i.id IN (SELECT it.image_id FROM image_tags it WHERE it.value = {param(tag)})");
         }
     }
 
-    /// <summary>Rows strictly after the marker in the sort order: (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ….</summary>
+    /// <summary>
+    /// Rows strictly after the marker in the sort order. When every key runs the same way this is one row-value
+    /// comparison, which SQLite answers from the index (the default created_at, id order); otherwise
+    /// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ….
+    /// </summary>
     private static void AppendKeyset(StringBuilder sql, IReadOnlyList<SortKey> sort, Image marker, Func<object, string> param)
     {
         var values = sort.Select(k => param(MarkerValue(k.Column, marker))).ToList();
+        if (sort.All(k => k.Descending == sort[0].Descending))
+        {
+            sql.Append(" AND (").AppendJoin(", ", sort.Select(k => SortExpressions[k.Column]))
+               .Append(sort[0].Descending ? ") < (" : ") > (").AppendJoin(", ", values).Append(')');
+            return;
+        }
+
         sql.Append(" AND (");
         for (var i = 0; i < sort.Count; i++)
         {
