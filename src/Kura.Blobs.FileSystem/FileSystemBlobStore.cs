@@ -171,17 +171,11 @@ public sealed class FileSystemBlobStore : IBlobStore
 }
 
 /// <summary>Reads at most <paramref name="length"/> bytes of <paramref name="inner"/> from its current position.</summary>
-internal sealed class RangeReadStream(Stream inner, long length) : Stream
+internal sealed class RangeReadStream(Stream inner, long length) : ReadOnlyStream
 {
     private long _consumed;
 
     private long Remaining => length - _consumed;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
@@ -190,8 +184,6 @@ internal sealed class RangeReadStream(Stream inner, long length) : Stream
         get => _consumed;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -205,9 +197,6 @@ internal sealed class RangeReadStream(Stream inner, long length) : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (Remaining <= 0)
@@ -219,16 +208,6 @@ internal sealed class RangeReadStream(Stream inner, long length) : Stream
         _consumed += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

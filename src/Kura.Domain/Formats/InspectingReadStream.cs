@@ -1,3 +1,4 @@
+using Kura.Domain.Blobs;
 
 namespace Kura.Domain.Formats;
 
@@ -8,7 +9,7 @@ namespace Kura.Domain.Formats;
 /// of the stream otherwise (a VHD is recognised by its footer). Reading the end-of-stream marker is what finishes
 /// the check, so a consumer that only stores data after reading to the end never stores a refused image.
 /// </summary>
-public sealed class InspectingReadStream(Stream inner, string declaredFormat) : Stream
+public sealed class InspectingReadStream(Stream inner, string declaredFormat) : ReadOnlyStream
 {
     private readonly byte[] _head = new byte[DiskFormatInspector.HeadBytes];
     private readonly byte[] _tail = new byte[DiskFormatInspector.TailBytes];
@@ -21,21 +22,11 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
     /// <summary>The inspection of the whole stream, once it has been read to the end.</summary>
     public InspectionResult? Result { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => _total;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -43,9 +34,6 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
         Observe(buffer[..n]);
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -131,15 +119,6 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
         return result;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>The content of an upload is not what its disk_format says, or is a format Kura refuses to store.</summary>

@@ -184,17 +184,8 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
     {
         var token = await Kura.AdminTokenAsync();
         var id = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
-        var uri = new Uri(Kura.BaseUrl);
-
-        using (var client = new TcpClient())
+        using (await RawUploadAsync(token, id, declaredLength: 10_000_000, sent: 1_000_000))
         {
-            await client.ConnectAsync(uri.Host, uri.Port);
-            var stream = client.GetStream();
-            var head = $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\n" +
-                       "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(RandomBytes(1_000_000));
-            await stream.FlushAsync();
             await WaitForStatusAsync(token, id, "saving");
         }
 
@@ -215,15 +206,9 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
     {
         var token = await Kura.AdminTokenAsync();
         var id = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
-        var uri = new Uri(Kura.BaseUrl);
-        using (var client = new TcpClient())
+        using (var client = await RawUploadAsync(token, id, declaredLength: 500, sent: 100))
         {
-            await client.ConnectAsync(uri.Host, uri.Port);
             var stream = client.GetStream();
-            var head = $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\n" +
-                       "Content-Type: application/octet-stream\r\nContent-Length: 500\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            await stream.WriteAsync(RandomBytes(100));
             client.Client.Shutdown(SocketShutdown.Send);
             // Kestrel may answer 400 or simply reset the connection; either is fine, what matters is the state after.
             var buffer = new byte[4096];
@@ -240,6 +225,21 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
 
         await WaitForStatusAsync(token, id, "queued");
         Assert.False(File.Exists(Path.Combine(Kura.DataDirectory, "blobs", "images", id)));
+    }
+
+    /// <summary>Starts an upload by hand on a raw socket: declares <paramref name="declaredLength"/> bytes, sends <paramref name="sent"/>.</summary>
+    private async Task<TcpClient> RawUploadAsync(string token, string id, long declaredLength, int sent)
+    {
+        var uri = new Uri(Kura.BaseUrl);
+        var client = new TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        var stream = client.GetStream();
+        var head = $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\n" +
+                   $"Content-Type: application/octet-stream\r\nContent-Length: {declaredLength}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(RandomBytes(sent));
+        await stream.FlushAsync();
+        return client;
     }
 
     private async Task WaitForStatusAsync(string token, string id, string status)
