@@ -11,6 +11,14 @@ public sealed class IdentityOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a validated token is remembered in memory. Any identity change made through this node (revocation,
+    /// password, role, user or project change) forgets every remembered token at once; a change made through
+    /// another node is seen after at most this long. Zero turns the cache off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan TokenCacheTime { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>PBKDF2-HMAC-SHA512 rounds for new password hashes (OWASP 2023 guidance: 210,000).</summary>
     [Range(1, 10_000_000)]
     public int PasswordIterations { get; set; } = 210_000;

@@ -14,7 +14,12 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 {
     public const string DefaultDomainId = "default";
     private const string AuthRequired = "The request you have made requires authentication.";
+    private const int CacheLimit = 50_000;
     private readonly PasswordHasher _hasher = new(options.PasswordIterations);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
+    private long _generation;
+
+    private sealed record CachedToken(TokenInfo Info, DateTimeOffset Until, long Generation);
 
     public IdentityOptions Options => options;
 
@@ -105,7 +110,24 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         var digest = Digest(secret);
+        var now = clock.GetUtcNow();
+        var generation = Interlocked.Read(ref _generation);
+        if (_cache.TryGetValue(digest, out var cached) && cached.Generation == generation && now < cached.Until && now < cached.Info.Token.ExpiresAt)
+        {
+            return cached.Info;
+        }
+
         var info = await DescribeAsync(digest, ct);
+        if (info is not null && options.TokenCacheTime > TimeSpan.Zero)
+        {
+            if (_cache.Count >= CacheLimit)
+            {
+                _cache.Clear();
+            }
+
+            _cache[digest] = new CachedToken(info, now + options.TokenCacheTime, generation);
+        }
+
         if (info is null ||
             !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(info.Token.Digest), Encoding.ASCII.GetBytes(digest)) ||
             info.Token.ExpiresAt <= clock.GetUtcNow())
@@ -119,6 +141,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     public async Task<bool> RevokeAsync(string secret, CancellationToken ct)
     {
         var ok = await store.RevokeTokenAsync(Digest(secret), ct);
+        ForgetValidatedTokens();
         if (ok)
         {
             LogRevoked();
@@ -177,14 +200,18 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         var updated = project with { Name = name ?? project.Name, Description = description ?? project.Description, Enabled = enabled ?? project.Enabled };
-        return await store.TryUpdateProjectAsync(updated, ct)
+        var saved = await store.TryUpdateProjectAsync(updated, ct);
+        ForgetValidatedTokens();
+        return saved
             ? updated
             : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
     }
 
     public async Task DeleteProjectAsync(string id, CancellationToken ct)
     {
-        if (!await store.DeleteProjectAsync(id, ct))
+        var deleted = await store.DeleteProjectAsync(id, ct);
+        ForgetValidatedTokens();
+        if (!deleted)
         {
             throw NotFound("project", id);
         }
@@ -237,12 +264,15 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             await store.RevokeTokensOfUserAsync(id, ct);
         }
 
+        ForgetValidatedTokens();
         return updated;
     }
 
     public async Task DeleteUserAsync(string id, CancellationToken ct)
     {
-        if (!await store.DeleteUserAsync(id, ct))
+        var deleted = await store.DeleteUserAsync(id, ct);
+        ForgetValidatedTokens();
+        if (!deleted)
         {
             throw NotFound("user", id);
         }
@@ -259,7 +289,9 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 
     public async Task DeleteRoleAsync(string id, CancellationToken ct)
     {
-        if (!await store.DeleteRoleAsync(id, ct))
+        var deleted = await store.DeleteRoleAsync(id, ct);
+        ForgetValidatedTokens();
+        if (!deleted)
         {
             throw NotFound("role", id);
         }
@@ -269,12 +301,15 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     {
         await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
         await store.AddAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
+        ForgetValidatedTokens();
     }
 
     public async Task RevokeGrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
     {
         await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        if (!await store.RemoveAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct))
+        var removed = await store.RemoveAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
+        ForgetValidatedTokens();
+        if (!removed)
         {
             throw KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
         }
@@ -337,6 +372,13 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         store.DeleteExpiredTokensAsync(clock.GetUtcNow().AddDays(-1), ct);
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    /// <summary>Every identity change may take access away: the next validation of every token goes to the store.</summary>
+    private void ForgetValidatedTokens()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
+    }
 
     public static string NewId() => Guid.NewGuid().ToString("N");
 

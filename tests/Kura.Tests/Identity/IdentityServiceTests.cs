@@ -108,6 +108,35 @@ public sealed class IdentityServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Validated_tokens_are_remembered_briefly_and_forgotten_on_any_identity_change()
+    {
+        var (user, project) = await AdminAsync();
+        var (secret, _) = await _ids.IssueAsync(user, project, ["password"], null, CancellationToken.None);
+        Assert.NotNull(await _ids.ValidateAsync(secret, CancellationToken.None));
+
+        // A second node on the same database remembers the token too.
+        var other = new IdentityService(new SqliteIdentityStore(_db.Database),
+            new IdentityOptions { PasswordIterations = 1000, TokenCacheTime = TimeSpan.FromSeconds(5) }, _clock, NullLogger<IdentityService>.Instance);
+        Assert.NotNull(await other.ValidateAsync(secret, CancellationToken.None));
+
+        // Revoked through this node: refused here at once; the other node sees it once its 5 s have passed.
+        Assert.True(await _ids.RevokeAsync(secret, CancellationToken.None));
+        Assert.Null(await _ids.ValidateAsync(secret, CancellationToken.None));
+        Assert.NotNull(await other.ValidateAsync(secret, CancellationToken.None));
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Null(await other.ValidateAsync(secret, CancellationToken.None));
+
+        // A role removed through this node takes access away at once even though the token was remembered.
+        var member = await _ids.CreateUserAsync("cached", null, "pw", null, null, null, true, CancellationToken.None);
+        var role = await _ids.Store.FindRoleByNameAsync("member", CancellationToken.None);
+        await _ids.GrantAsync(project.Id, member.Id, role!.Id, CancellationToken.None);
+        var (memberToken, _) = await _ids.IssueAsync(member, project, ["password"], null, CancellationToken.None);
+        Assert.NotNull(await _ids.ValidateAsync(memberToken, CancellationToken.None));
+        await _ids.RevokeGrantAsync(project.Id, member.Id, role.Id, CancellationToken.None);
+        Assert.Null(await _ids.ValidateAsync(memberToken, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Names_are_unique_per_domain()
     {
         await AdminAsync();
