@@ -13,7 +13,11 @@ public static class ImageDataApi
 {
     private const int CopyBuffer = 1 << 20;
 
-    public static async Task UploadAsync(HttpContext ctx, string imageId, ImageService images)
+    /// <summary>
+    /// For a request that carries image data (upload, stage): the body must be <c>application/octet-stream</c>
+    /// (else 415), and it is bounded by the image size cap rather than the server's limit for JSON requests.
+    /// </summary>
+    internal static void AcceptImageData(HttpContext ctx)
     {
         if (!MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) ||
             !type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
@@ -22,12 +26,15 @@ public static class ImageDataApi
                 $"The request media type {ctx.Request.ContentType} is not supported by this server.");
         }
 
-        // Image bodies are bounded by the image size cap, not by the server's limit for JSON requests.
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = null;
         }
+    }
 
+    public static async Task UploadAsync(HttpContext ctx, string imageId, ImageService images)
+    {
+        AcceptImageData(ctx);
         try
         {
             await images.UploadAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);

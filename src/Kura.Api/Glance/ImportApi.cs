@@ -6,9 +6,7 @@ using Kura.Domain.Images;
 using Kura.Domain.Imports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
 
 namespace Kura.Api.Glance;
 
@@ -39,17 +37,7 @@ public static class ImportApi
 
     private static async Task Stage(HttpContext ctx, string imageId, ImportService imports)
     {
-        if (!MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) ||
-            !type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new KuraException(ErrorKind.UnsupportedMediaType, $"The request media type {ctx.Request.ContentType} is not supported by this server.");
-        }
-
-        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = null;
-        }
-
+        ImageDataApi.AcceptImageData(ctx);
         await imports.StageAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
