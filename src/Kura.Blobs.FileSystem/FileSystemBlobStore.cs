@@ -26,17 +26,28 @@ public sealed class FileSystemBlobStore : IBlobStore
         Directory.CreateDirectory(_tmp);
     }
 
-    /// <summary>Deletes temporary files a killed process left behind. Call once at start-up, before serving.</summary>
-    public int SweepTemporaryFiles()
+    /// <summary>
+    /// Deletes the temporary files (<c>tmp/KEY.RANDOM.part</c>) of uploads that stopped: those whose key is not
+    /// busy and that were last written before <paramref name="olderThan"/>. A live upload writes its file
+    /// continually, and a node sharing this directory keeps its keys busy through its lease.
+    /// </summary>
+    public Task<int> DeleteAbandonedUploadsAsync(IReadOnlySet<string> busyKeys, DateTimeOffset olderThan, CancellationToken ct)
     {
         var count = 0;
-        foreach (var file in Directory.EnumerateFiles(_tmp, "*.part"))
+        foreach (var file in new DirectoryInfo(_tmp).EnumerateFiles("*.part"))
         {
-            File.Delete(file);
-            count++;
+            ct.ThrowIfCancellationRequested();
+            var name = file.Name[..^".part".Length];
+            var dot = name.LastIndexOf('.');
+            var key = dot > 0 ? name[..dot] : name;
+            if (!busyKeys.Contains(key) && file.LastWriteTimeUtc < olderThan.UtcDateTime)
+            {
+                file.Delete();
+                count++;
+            }
         }
 
-        return count;
+        return Task.FromResult(count);
     }
 
     public async Task<long> PutAsync(string key, Stream content, CancellationToken ct)
@@ -126,12 +137,12 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<string> ListKeysAsync([EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<BlobEntry> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var file in Directory.EnumerateFiles(_images))
+        foreach (var file in new DirectoryInfo(_images).EnumerateFiles())
         {
             ct.ThrowIfCancellationRequested();
-            yield return Path.GetFileName(file);
+            yield return new BlobEntry(file.Name, file.LastWriteTimeUtc);
         }
 
         await Task.CompletedTask;

@@ -374,7 +374,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     // ---- helpers -------------------------------------------------------------------------------------------
 
     /// <summary>Every identity change may take access away: the next validation of every token goes to the store.</summary>
-    private void ForgetValidatedTokens()
+    public void ForgetValidatedTokens()
     {
         Interlocked.Increment(ref _generation);
         _cache.Clear();

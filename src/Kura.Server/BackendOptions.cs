@@ -7,14 +7,17 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    public static readonly string[] Types = ["Sqlite"];
+    public static readonly string[] Types = ["Sqlite", "Postgres"];
 
-    /// <summary>The metadata backend: <c>Sqlite</c>.</summary>
+    /// <summary>The metadata backend: <c>Sqlite</c> (embedded, one node) or <c>Postgres</c> (shared by several nodes).</summary>
     [Required]
     public string Type { get; set; } = "Sqlite";
 
     /// <summary>SQLite file; default <c>{DataDirectory}/kura.db</c>.</summary>
     public string? Path { get; set; }
+
+    /// <summary>PostgreSQL: an Npgsql connection string (<c>Host=…;Port=…;Username=…;Password=…;Database=…</c>).</summary>
+    public string? ConnectionString { get; set; }
 }
 
 /// <summary>Where image data lives (section <c>Blobs</c>).</summary>

@@ -1,11 +1,14 @@
 using Kura.Api;
 using Kura.Blobs.FileSystem;
 using Kura.Domain.Blobs;
+using Kura.Domain.Cluster;
 using Kura.Domain.Images;
 using Kura.Domain.Imports;
 using Kura.Domain.Metadefs;
 using Kura.Identity;
+using Kura.Server.Cluster;
 using Kura.Server.Imports;
+using Kura.Storage.Postgres;
 using Kura.Storage.Sqlite;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
@@ -51,6 +54,12 @@ public static class KuraServer
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<IdentityOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ClusterNode>();
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.LeaseTime > 2 * o.HeartbeatInterval, "Cluster:LeaseTime must be more than twice Cluster:HeartbeatInterval.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ClusterOptions>>().Value);
 
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         switch (database.Type)
@@ -62,7 +71,23 @@ public static class KuraServer
                 services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
                 services.AddSingleton<IMetadefStore, SqliteMetadefStore>();
                 services.AddSingleton<ITaskStore, SqliteTaskStore>();
+                services.AddSingleton<ILeaseStore, SqliteLeaseStore>();
                 services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<SqliteDatabase>().MigrateAsync(ct));
+                // An embedded file has one node: whatever an earlier process left in progress is dead at start.
+                services.PostConfigure<ClusterOptions>(o => o.SingleNode = true);
+                break;
+            case "Postgres":
+                var connectionString = database.ConnectionString
+                    ?? throw new InvalidOperationException("Database:Type Postgres needs Database:ConnectionString.");
+                services.AddSingleton(sp => new PostgresDatabase(connectionString, sp.GetRequiredService<ILogger<PostgresDatabase>>()));
+                services.AddSingleton<IImageStore, PostgresImageStore>();
+                services.AddSingleton<IIdentityStore, PostgresIdentityStore>();
+                services.AddSingleton<IMetadefStore, PostgresMetadefStore>();
+                services.AddSingleton<ITaskStore, PostgresTaskStore>();
+                services.AddSingleton<ILeaseStore, PostgresLeaseStore>();
+                services.AddSingleton<PostgresChangeListener>();
+                services.AddHostedService<PostgresListenerService>();
+                services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<PostgresDatabase>().MigrateAsync(ct));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Type '{database.Type}'. Supported: {string.Join(", ", DatabaseOptions.Types)}.");
@@ -88,13 +113,15 @@ public static class KuraServer
         services.AddSingleton<IImportScheduler>(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
+        services.AddSingleton<RecoveryService>();
+        services.AddHostedService<ClusterHeartbeat>();
 
         var app = builder.Build();
         app.UseKura();
         return app;
     }
 
-    /// <summary>Start-up work, in order: schema migrations, identity bootstrap, recovery of interrupted uploads.</summary>
+    /// <summary>Start-up work, in order: schema migrations, identity bootstrap, joining the cluster and recovering what stopped nodes left.</summary>
     public static async Task<BootstrapResult> InitializeAsync(WebApplication app, CancellationToken ct = default)
     {
         var sp = app.Services;
@@ -102,13 +129,7 @@ public static class KuraServer
         var identity = sp.GetRequiredService<IdentityService>();
         var result = await identity.BootstrapAsync(identity.Options.AdminPassword, ct);
         await identity.PurgeExpiredTokensAsync(ct);
-        if (sp.GetService<FileSystemBlobStore>() is { } files)
-        {
-            files.SweepTemporaryFiles();
-        }
-
-        await sp.GetRequiredService<ImageService>().RecoverAsync(ct);
-        await sp.GetRequiredService<ImportService>().RecoverAsync(ct);
+        await sp.GetRequiredService<RecoveryService>().StartAsync(ct);
         return result;
     }
 

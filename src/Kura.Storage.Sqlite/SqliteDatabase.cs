@@ -131,10 +131,3 @@ public sealed partial class SqliteDatabase
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
     private partial void LogMigrated(int version, string name);
 }
-
-internal static class Micros
-{
-    public static long From(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-
-    public static DateTimeOffset To(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
-}

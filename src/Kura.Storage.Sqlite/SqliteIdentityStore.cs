@@ -1,4 +1,5 @@
 using Kura.Identity;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Storage.Sqlite;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Kura.Domain.Images;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Storage.Sqlite;
@@ -11,30 +12,11 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
     private const string Columns = """
         i.id, i.name, i.disk_format, i.container_format, i.visibility, i.size, i.virtual_size, i.status,
         i.checksum, i.os_hash_algo, i.os_hash_value, i.protected, i.min_ram, i.min_disk, i.owner, i.os_hidden,
-        i.created_at, i.updated_at, i.location, i.version, i.staging,
+        i.created_at, i.updated_at, i.location, i.version, i.staging, i.worker,
         (SELECT json_group_array(json_array(p.name, p.value)) FROM
             (SELECT name, value FROM image_properties WHERE image_id = i.id ORDER BY position) p) AS props,
         (SELECT json_group_array(t.value) FROM image_tags t WHERE t.image_id = i.id) AS tags
         """;
-
-    /// <summary>Sort columns as SQL expressions; NULLs compare as '' or 0 so that keyset paging is total.</summary>
-    private static readonly Dictionary<string, string> SortExpressions = new(StringComparer.Ordinal)
-    {
-        ["name"] = "COALESCE(i.name, '')",
-        ["status"] = "i.status",
-        ["container_format"] = "COALESCE(i.container_format, '')",
-        ["disk_format"] = "COALESCE(i.disk_format, '')",
-        ["size"] = "COALESCE(i.size, 0)",
-        ["id"] = "i.id",
-        ["created_at"] = "i.created_at",
-        ["updated_at"] = "i.updated_at",
-    };
-
-    private static readonly HashSet<string> FilterColumns = new(StringComparer.Ordinal)
-    {
-        "name", "id", "status", "container_format", "disk_format", "owner", "checksum", "os_hash_value",
-        "size", "virtual_size", "min_ram", "min_disk", "protected", "created_at", "updated_at",
-    };
 
     public async Task<bool> TryAddAsync(Image image, CancellationToken ct)
     {
@@ -48,10 +30,10 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
                 insert.CommandText = """
                     INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
                         checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
-                        created_at, updated_at, location, staging, version)
+                        created_at, updated_at, location, staging, worker, version)
                     VALUES ($id, $name, $disk_format, $container_format, $visibility, $size, $virtual_size, $status,
                         $checksum, $os_hash_algo, $os_hash_value, $protected, $min_ram, $min_disk, $owner, $os_hidden,
-                        $created_at, $updated_at, $location, $staging, 1)
+                        $created_at, $updated_at, $location, $staging, $worker, 1)
                     """;
                 BindImage(insert, image);
                 await insert.ExecuteNonQueryAsync(ct);
@@ -90,7 +72,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
                     visibility = $visibility, size = $size, virtual_size = $virtual_size, status = $status,
                     checksum = $checksum, os_hash_algo = $os_hash_algo, os_hash_value = $os_hash_value,
                     protected = $protected, min_ram = $min_ram, min_disk = $min_disk, owner = $owner,
-                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, staging = $staging,
+                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, staging = $staging, worker = $worker,
                     version = version + 1
                 WHERE id = $id AND version = $expected AND deleted = 0
                 """;
@@ -250,19 +232,12 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         string Param(object value)
         {
             var name = "$p" + p++;
-            cmd.Parameters.AddWithValue(name, value);
+            cmd.Parameters.AddWithValue(name, value is bool b ? (b ? 1 : 0) : value);
             return name;
         }
 
-        AppendVisibility(sql, query, scope, Param);
-        AppendFilters(sql, query, Param);
-        if (marker is not null)
-        {
-            AppendKeyset(sql, query.Sort, marker, Param);
-        }
-
-        sql.Append(" ORDER BY ");
-        sql.AppendJoin(", ", query.Sort.Select(k => SortExpressions[k.Column] + (k.Descending ? " DESC" : " ASC")));
+        ImageListSql.AppendConditions(sql, query, scope, marker, Param);
+        ImageListSql.AppendOrderBy(sql, query);
         sql.Append(" LIMIT ").Append(Param(query.Limit));
         cmd.CommandText = sql.ToString();
 
@@ -275,130 +250,6 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
         return new ImagePage(images, images.Count == query.Limit);
     }
-
-    private static void AppendVisibility(StringBuilder sql, ImageListQuery query, ImageVisibilityScope scope, Func<object, string> param)
-    {
-        var project = param(scope.ProjectId ?? string.Empty);
-        if (!scope.IsAdmin)
-        {
-            var memberStatus = query.MemberStatus == "all" ? string.Empty : " AND m.status = " + param(query.MemberStatus);
-            sql.Append($"""
-                 AND (i.visibility IN ('public', 'community') OR i.owner = {project}
-                      OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m
-                          WHERE m.image_id = i.id AND m.member = {project}{memberStatus})))
-                """);
-        }
-
-        if (query.Visibility is null)
-        {
-            sql.Append($" AND NOT (i.visibility = 'community' AND (i.owner IS NULL OR i.owner <> {project}))");
-        }
-        else if (query.Visibility != "all")
-        {
-            sql.Append(" AND i.visibility = ").Append(param(query.Visibility));
-        }
-    }
-
-    private static void AppendFilters(StringBuilder sql, ImageListQuery query, Func<object, string> param)
-    {
-        foreach (var filter in query.Filters)
-        {
-            if (filter.IsProperty)
-            {
-                sql.Append($" AND EXISTS (SELECT 1 FROM image_properties ip WHERE ip.image_id = i.id AND ip.name = {param(filter.Column)} AND ip.value = {param(filter.Values[0])})");
-                continue;
-            }
-
-            if (!FilterColumns.Contains(filter.Column))
-            {
-                throw new ArgumentException($"Unknown filter column {filter.Column}");
-            }
-
-            var column = "i." + filter.Column;
-            if (filter.Values[0] is DateTimeOffset at)
-            {
-                // Timestamps are shown to the second; compare at that granularity.
-                var from = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond))));
-                var next = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond)).AddSeconds(1)));
-                sql.Append(filter.Op switch
-                {
-                    FilterOp.Eq => $" AND {column} >= {from} AND {column} < {next}",
-                    FilterOp.Neq => $" AND ({column} < {from} OR {column} >= {next})",
-                    FilterOp.Gt => $" AND {column} >= {next}",
-                    FilterOp.Gte => $" AND {column} >= {from}",
-                    FilterOp.Lt => $" AND {column} < {from}",
-                    _ => $" AND {column} < {next}",
-                });
-                continue;
-            }
-
-            var values = filter.Values.Select(v => v is bool b ? (b ? 1 : 0) : v).ToList();
-            sql.Append(filter.Op switch
-            {
-                FilterOp.In => $" AND {column} IN ({string.Join(", ", values.Select(param))})",
-                FilterOp.Gte => $" AND {column} >= {param(values[0])}",
-                FilterOp.Lte => $" AND {column} <= {param(values[0])}",
-                FilterOp.Gt => $" AND {column} > {param(values[0])}",
-                FilterOp.Lt => $" AND {column} < {param(values[0])}",
-                FilterOp.Neq => $" AND {column} <> {param(values[0])}",
-                _ => $" AND {column} = {param(values[0])}",
-            });
-        }
-
-        // Tags are usually selective: start from the tag's images rather than testing every image in sort order.
-        foreach (var tag in query.Tags)
-        {
-            sql.Append($" AND i.id IN (SELECT it.image_id FROM image_tags it WHERE it.value = {param(tag)})");
-        }
-    }
-
-    /// <summary>
-    /// Rows strictly after the marker in the sort order. When every key runs the same way this is one row-value
-    /// comparison, which SQLite answers from the index (the default created_at, id order); otherwise
-    /// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ….
-    /// </summary>
-    private static void AppendKeyset(StringBuilder sql, IReadOnlyList<SortKey> sort, Image marker, Func<object, string> param)
-    {
-        var values = sort.Select(k => param(MarkerValue(k.Column, marker))).ToList();
-        if (sort.All(k => k.Descending == sort[0].Descending))
-        {
-            sql.Append(" AND (").AppendJoin(", ", sort.Select(k => SortExpressions[k.Column]))
-               .Append(sort[0].Descending ? ") < (" : ") > (").AppendJoin(", ", values).Append(')');
-            return;
-        }
-
-        sql.Append(" AND (");
-        for (var i = 0; i < sort.Count; i++)
-        {
-            if (i > 0)
-            {
-                sql.Append(" OR ");
-            }
-
-            sql.Append('(');
-            for (var j = 0; j < i; j++)
-            {
-                sql.Append(SortExpressions[sort[j].Column]).Append(" = ").Append(values[j]).Append(" AND ");
-            }
-
-            sql.Append(SortExpressions[sort[i].Column]).Append(sort[i].Descending ? " < " : " > ").Append(values[i]).Append(')');
-        }
-
-        sql.Append(')');
-    }
-
-    private static object MarkerValue(string column, Image m) => column switch
-    {
-        "name" => m.Name ?? string.Empty,
-        "status" => m.Status,
-        "container_format" => m.ContainerFormat ?? string.Empty,
-        "disk_format" => m.DiskFormat ?? string.Empty,
-        "size" => m.Size ?? 0,
-        "id" => m.Id,
-        "created_at" => Micros.From(m.CreatedAt),
-        "updated_at" => Micros.From(m.UpdatedAt),
-        _ => throw new ArgumentOutOfRangeException(nameof(column)),
-    };
 
     public async Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct)
     {
@@ -479,6 +330,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         cmd.Parameters.AddWithValue("$updated_at", Micros.From(image.UpdatedAt));
         cmd.Parameters.AddWithValue("$location", (object?)image.Location ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$staging", (object?)image.StagingLocation ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$worker", (object?)image.Worker ?? DBNull.Value);
     }
 
     private static Image ReadImage(SqliteDataReader r)
@@ -502,7 +354,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         image.Location = r.IsDBNull(18) ? null : r.GetString(18);
         image.Version = r.GetInt64(19);
         image.StagingLocation = r.IsDBNull(20) ? null : r.GetString(20);
-        using (var props = JsonDocument.Parse(r.GetString(21)))
+        image.Worker = r.IsDBNull(21) ? null : r.GetString(21);
+        using (var props = JsonDocument.Parse(r.GetString(22)))
         {
             foreach (var pair in props.RootElement.EnumerateArray())
             {
@@ -510,7 +363,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
             }
         }
 
-        using (var tags = JsonDocument.Parse(r.GetString(22)))
+        using (var tags = JsonDocument.Parse(r.GetString(23)))
         {
             foreach (var tag in tags.RootElement.EnumerateArray())
             {

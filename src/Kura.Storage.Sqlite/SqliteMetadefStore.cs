@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kura.Domain.Metadefs;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Storage.Sqlite;

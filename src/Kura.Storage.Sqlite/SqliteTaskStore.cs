@@ -1,4 +1,5 @@
 using Kura.Domain.Imports;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Storage.Sqlite;
@@ -44,11 +45,15 @@ public sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
         return result;
     }
 
-    public async Task<int> FailUnfinishedAsync(string message, DateTimeOffset at, CancellationToken ct)
+    public async Task<int> FailUnfinishedAsync(string message, DateTimeOffset at, IReadOnlySet<string> busyImageIds, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE tasks SET status = 'failure', message = $message, updated_at = $at WHERE status IN ('pending', 'processing')";
+        cmd.CommandText = """
+            UPDATE tasks SET status = 'failure', message = $message, updated_at = $at
+            WHERE status IN ('pending', 'processing') AND image_id NOT IN (SELECT value FROM json_each($busy))
+            """;
+        cmd.Parameters.AddWithValue("$busy", System.Text.Json.JsonSerializer.Serialize(busyImageIds));
         cmd.Parameters.AddWithValue("$message", message);
         cmd.Parameters.AddWithValue("$at", Micros.From(at));
         return await cmd.ExecuteNonQueryAsync(ct);

@@ -23,9 +23,19 @@ public interface IBlobStore
     /// <summary>Deletes the blob; deleting a missing blob is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken ct);
 
-    /// <summary>Lists every blob key, for sweeping blobs no image points at.</summary>
-    IAsyncEnumerable<string> ListKeysAsync(CancellationToken ct);
+    /// <summary>Lists every complete blob with the time it was last written, for sweeping blobs no image points at.</summary>
+    IAsyncEnumerable<BlobEntry> ListAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Deletes the remains of uploads that never finished (temporary files, multipart parts, segments): those of
+    /// keys not in <paramref name="busyKeys"/> whose last write is before <paramref name="olderThan"/>. Returns how
+    /// many were deleted.
+    /// </summary>
+    Task<int> DeleteAbandonedUploadsAsync(IReadOnlySet<string> busyKeys, DateTimeOffset olderThan, CancellationToken ct);
 }
+
+/// <summary>One stored blob: its key and when it was last written.</summary>
+public readonly record struct BlobEntry(string Key, DateTimeOffset LastModified);
 
 public sealed class BlobNotFoundException(string key) : Exception($"Blob '{key}' does not exist.")
 {

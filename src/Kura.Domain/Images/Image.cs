@@ -48,6 +48,12 @@ public sealed class Image
     /// <summary>Where staged data (interoperable import, glance-direct) waits for its import; null otherwise.</summary>
     public string? StagingLocation { get; set; }
 
+    /// <summary>
+    /// The node that moved the image into <c>saving</c>, <c>uploading</c> or <c>importing</c>; when that node is
+    /// gone, recovery puts the image back to <c>queued</c>. Meaningless in other statuses.
+    /// </summary>
+    public string? Worker { get; set; }
+
     /// <summary>Optimistic-concurrency version; the store bumps it on every update.</summary>
     public long Version { get; set; }
 

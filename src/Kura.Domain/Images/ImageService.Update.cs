@@ -3,7 +3,7 @@ namespace Kura.Domain.Images;
 /// <summary>Changes to an existing image record: PATCH, tags, deactivate and reactivate.</summary>
 public sealed partial class ImageService
 {
-    private const int UpdateAttempts = 5;
+    private const int UpdateAttempts = 10;
 
     /// <summary>
     /// Applies a PATCH (reference §1.9): every op is checked, then all are applied in order to one copy of the image,
@@ -107,6 +107,9 @@ public sealed partial class ImageService
             {
                 return image;
             }
+
+            // Lost a race: step back a little, more after each loss, so that writers on several nodes spread out.
+            await Task.Delay(Random.Shared.Next(1, 4 * (attempt + 1)), ct);
         }
 
         throw KuraException.Conflict($"Image {id} was changed by other requests at the same time; try again.");

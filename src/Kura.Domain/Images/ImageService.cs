@@ -1,4 +1,5 @@
 using Kura.Domain.Blobs;
+using Kura.Domain.Cluster;
 using Kura.Domain.Formats;
 using Kura.Domain.Imports;
 using Microsoft.Extensions.Logging;
@@ -14,8 +15,12 @@ public sealed partial class ImageService(
     IBlobStore blobs,
     ImageOptions options,
     TimeProvider clock,
+    ClusterNode node,
     ILogger<ImageService> logger)
 {
+    /// <summary>The blob key of an image's data.</summary>
+    public static string DataKey(string imageId) => imageId;
+
     public ImageOptions Options => options;
 
     /// <summary>Creates a queued image from already type-checked fields (reference §1.6).</summary>
@@ -187,6 +192,7 @@ public sealed partial class ImageService(
         var limit = await UploadLimitAsync(image, ct);
         var version = image.Version;
         image.MoveTo(ImageStatus.Saving);
+        image.Worker = node.Id;
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, version, ct))
         {
@@ -222,7 +228,7 @@ public sealed partial class ImageService(
     internal async Task StoreDataAsync(Image image, Stream source, long limit, CancellationToken ct, Action<Image>? beforeActivate = null)
     {
         var started = clock.GetTimestamp();
-        var key = image.Id;
+        var key = DataKey(image.Id);
         var inspect = image.ContainerFormat == "bare" && image.DiskFormat is not null;
         using var hashing = new HashingReadStream(source, limit, cap => new ImageTooLargeException(cap));
         await using var inspecting = inspect ? new InspectingReadStream(hashing, image.DiskFormat!) : null;
@@ -300,41 +306,6 @@ public sealed partial class ImageService(
         }
     }
 
-    /// <summary>
-    /// Start-up recovery: images a killed process left in <c>saving</c>, <c>importing</c> or half-staged
-    /// <c>uploading</c> go back to <c>queued</c>, and blobs that no
-    /// image points at are removed. Runs before the server accepts requests.
-    /// </summary>
-    public async Task RecoverAsync(CancellationToken ct)
-    {
-        foreach (var image in await store.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Uploading], ct))
-        {
-            if (image.Status == ImageStatus.Uploading && image.StagingLocation is not null)
-            {
-                continue; // fully staged: waits for its import, as in Glance
-            }
-
-            image.MoveTo(ImageStatus.Queued);
-            image.StagingLocation = null;
-            image.Properties.RemoveAll(p => p.Key == ImportService.LockProperty);
-            image.UpdatedAt = clock.GetUtcNow();
-            if (await store.TryUpdateAsync(image, image.Version, ct))
-            {
-                LogRecovered(image.Id);
-            }
-        }
-
-        var referenced = await store.ListLocationsAsync(ct);
-        await foreach (var key in blobs.ListKeysAsync(ct))
-        {
-            if (!referenced.Contains(key))
-            {
-                await blobs.DeleteAsync(key, ct);
-                LogOrphanRemoved(key);
-            }
-        }
-    }
-
     internal async Task<Image?> FindVisibleAsync(Caller caller, string id, CancellationToken ct)
     {
         if (id.Length > 36)
@@ -390,9 +361,4 @@ public sealed partial class ImageService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} data write failed after {Bytes} bytes ({Cause}); data removed, back to queued")]
     private partial void LogUploadFailed(string imageId, long bytes, string cause);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} was left saving, staging or importing by a stopped process; reset to queued")]
-    private partial void LogRecovered(string imageId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed blob {Key} that no image points at")]
-    private partial void LogOrphanRemoved(string key);
 }

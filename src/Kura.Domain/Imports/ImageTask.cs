@@ -26,8 +26,11 @@ public interface ITaskStore
 
     Task<IReadOnlyList<ImageTask>> ListForImageAsync(string imageId, CancellationToken ct);
 
-    /// <summary>Marks tasks a stopped process left pending or processing as failed; returns how many.</summary>
-    Task<int> FailUnfinishedAsync(string message, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Marks tasks left pending or processing as failed, but for those of <paramref name="busyImageIds"/> (images
+    /// a live node is still working on); returns how many.
+    /// </summary>
+    Task<int> FailUnfinishedAsync(string message, DateTimeOffset at, IReadOnlySet<string> busyImageIds, CancellationToken ct);
 }
 
 /// <summary>Fetches the data of a web-download import. Implementations enforce <see cref="ImportOptions"/>' filters.</summary>

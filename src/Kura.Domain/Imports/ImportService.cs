@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kura.Domain.Blobs;
+using Kura.Domain.Cluster;
 using Kura.Domain.Images;
 using Microsoft.Extensions.Logging;
 
@@ -25,8 +26,12 @@ public sealed partial class ImportService(
     IImportScheduler scheduler,
     ImportOptions options,
     TimeProvider clock,
+    ClusterNode node,
     ILogger<ImportService> logger)
 {
+    /// <summary>The blob key of an image's staged data.</summary>
+    public static string StagingKey(string imageId) => imageId + ".staging";
+
     /// <summary>The extra property that names an image's running import task, as in Glance.</summary>
     public const string LockProperty = "os_glance_import_task";
 
@@ -44,13 +49,14 @@ public sealed partial class ImportService(
         var limit = await images.UploadLimitAsync(image, ct);
         var version = image.Version;
         image.MoveTo(ImageStatus.Uploading);
+        image.Worker = node.Id;
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, version, ct))
         {
             throw KuraException.Conflict("Image status transition from queued to uploading is not allowed: another request changed the image first.");
         }
 
-        var key = id + ".staging";
+        var key = StagingKey(id);
         using var counting = new HashingReadStream(body, limit);
         try
         {
@@ -124,6 +130,7 @@ public sealed partial class ImportService(
 
         var version = image.Version;
         image.MoveTo(ImageStatus.Importing);
+        image.Worker = node.Id;
         SetProperty(image, LockProperty, task.Id);
         SetProperty(image, "os_glance_importing_to_stores", string.Empty);
         SetProperty(image, "os_glance_failed_import", string.Empty);
@@ -144,10 +151,6 @@ public sealed partial class ImportService(
         _ = await images.FindVisibleAsync(caller, id, ct) ?? throw KuraException.NotFound($"Image {id} not found.");
         return await tasks.ListForImageAsync(id, ct);
     }
-
-    /// <summary>Start-up: tasks a stopped process left unfinished are failed (their images were reset by image recovery).</summary>
-    public Task<int> RecoverAsync(CancellationToken ct) =>
-        tasks.FailUnfinishedAsync("The import was interrupted by a restart of the image service.", clock.GetUtcNow(), ct);
 
     private void CheckImportable(Image image, ImportRequest request)
     {

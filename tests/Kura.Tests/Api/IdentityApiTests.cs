@@ -351,13 +351,28 @@ public sealed class IdentityApiTests(KuraHostFixture fixture) : IClassFixture<Ku
     public async Task Tokens_and_passwords_are_stored_only_as_digests()
     {
         var (token, _) = await Kura.IssueTokenAsync("admin", KuraHost.AdminPassword, "admin");
-        SqliteConnection.ClearAllPools();
-        var bytes = await File.ReadAllBytesAsync(Path.Combine(Kura.DataDirectory, "kura.db"));
-        var wal = Path.Combine(Kura.DataDirectory, "kura.db-wal");
-        var all = Encoding.Latin1.GetString(bytes) + (File.Exists(wal) ? Encoding.Latin1.GetString(await File.ReadAllBytesAsync(wal)) : string.Empty);
+        var all = await StoredTextAsync();
         Assert.DoesNotContain(token, all);
         Assert.DoesNotContain(KuraHost.AdminPassword, all);
         Assert.Contains(global::Kura.Identity.IdentityService.Digest(token), all);
         Assert.Contains("pbkdf2-sha512$", all);
+    }
+
+    /// <summary>Everything the identity tables hold, as the database keeps it: the SQLite file and its log, or every PostgreSQL row as text.</summary>
+    private async Task<string> StoredTextAsync()
+    {
+        if (Kura.PostgresDatabase is null)
+        {
+            SqliteConnection.ClearAllPools();
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(Kura.DataDirectory, "kura.db"));
+            var wal = Path.Combine(Kura.DataDirectory, "kura.db-wal");
+            return Encoding.Latin1.GetString(bytes) + (File.Exists(wal) ? Encoding.Latin1.GetString(await File.ReadAllBytesAsync(wal)) : string.Empty);
+        }
+
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = Kura.PostgresDatabase }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var dump = new Npgsql.NpgsqlCommand("SELECT string_agg(row_text, ' ') FROM (SELECT t::text AS row_text FROM tokens t UNION ALL SELECT u::text FROM users u) rows", connection);
+        return (string)(await dump.ExecuteScalarAsync())!;
     }
 }

@@ -1,26 +1,28 @@
 using Kura.Domain;
 using Kura.Identity;
-using Kura.Storage.Sqlite;
 using Kura.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kura.Tests.Identity;
 
-/// <summary>Token life and bootstrap, with the real SQLite identity store and a hand-moved clock.</summary>
-public sealed class IdentityServiceTests : IAsyncLifetime
+public sealed class SqliteIdentityServiceTests() : IdentityServiceTests(new TestDatabase.Sqlite());
+
+public sealed class PostgresIdentityServiceTests() : IdentityServiceTests(new TestDatabase.Postgres());
+
+/// <summary>Token life and bootstrap, with each backend's real identity store and a hand-moved clock.</summary>
+public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
 {
-    private readonly TempSqlite _db = new();
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private IdentityService _ids = null!;
 
     public async Task InitializeAsync()
     {
-        await _db.InitializeAsync();
+        await db.InitializeAsync();
         var options = new IdentityOptions { PasswordIterations = 1000, TokenLifetime = TimeSpan.FromMinutes(30) };
-        _ids = new IdentityService(new SqliteIdentityStore(_db.Database), options, _clock, NullLogger<IdentityService>.Instance);
+        _ids = new IdentityService(db.Identity, options, _clock, NullLogger<IdentityService>.Instance);
     }
 
-    public Task DisposeAsync() => _db.DisposeAsync();
+    public Task DisposeAsync() => db.DisposeAsync();
 
     private async Task<(User User, Project Project)> AdminAsync()
     {
@@ -115,7 +117,7 @@ public sealed class IdentityServiceTests : IAsyncLifetime
         Assert.NotNull(await _ids.ValidateAsync(secret, CancellationToken.None));
 
         // A second node on the same database remembers the token too.
-        var other = new IdentityService(new SqliteIdentityStore(_db.Database),
+        var other = new IdentityService(db.Identity,
             new IdentityOptions { PasswordIterations = 1000, TokenCacheTime = TimeSpan.FromSeconds(5) }, _clock, NullLogger<IdentityService>.Instance);
         Assert.NotNull(await other.ValidateAsync(secret, CancellationToken.None));
 

@@ -32,7 +32,7 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         Assert.Equal(data, await ReadAllAsync(await _store.OpenReadAsync("abc", null, CancellationToken.None)));
         Assert.Equal(data[1000..2001], await ReadAllAsync(await _store.OpenReadAsync("abc", new ByteRange(1000, 2000), CancellationToken.None)));
         Assert.Equal(data[^1..], await ReadAllAsync(await _store.OpenReadAsync("abc", new ByteRange(data.Length - 1, data.Length - 1), CancellationToken.None)));
-        Assert.Equal(["abc"], await _store.ListKeysAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal(["abc"], await _store.ListAsync(CancellationToken.None).Select(b => b.Key).ToListAsync());
     }
 
     [Fact]
@@ -87,11 +87,20 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     [Fact]
-    public void The_startup_sweep_removes_leftover_temporary_files()
+    public async Task The_sweep_removes_only_abandoned_temporary_files()
     {
-        File.WriteAllBytes(Path.Combine(_root, "tmp", "x.123.part"), [1]);
-        Assert.Equal(1, _store.SweepTemporaryFiles());
-        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "tmp")));
+        var tmp = Path.Combine(_root, "tmp");
+        var old = DateTime.UtcNow.AddMinutes(-10);
+        foreach (var name in new[] { "gone.123.part", "gone.staging.456.part", "busy.789.part" })
+        {
+            File.WriteAllBytes(Path.Combine(tmp, name), [1]);
+            File.SetLastWriteTimeUtc(Path.Combine(tmp, name), old);
+        }
+
+        File.WriteAllBytes(Path.Combine(tmp, "recent.1.part"), [1]);
+
+        Assert.Equal(2, await _store.DeleteAbandonedUploadsAsync(new HashSet<string> { "busy" }, DateTimeOffset.UtcNow.AddMinutes(-1), CancellationToken.None));
+        Assert.Equal(["busy.789.part", "recent.1.part"], Directory.GetFiles(tmp).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     /// <summary>Yields zeros up to <paramref name="limit"/> bytes, then fails (or calls <paramref name="onLimit"/> and keeps going).</summary>

@@ -31,6 +31,11 @@ public sealed class RecoveryTests
             await File.WriteAllBytesAsync(Path.Combine(blobs, "tmp", $"{id}.deadbeef.part"), [9, 9]);
             await File.WriteAllBytesAsync(Path.Combine(blobs, "images", id), [9, 9]);
 
+            // Written before the crash: on a shared database (PostgreSQL) data younger than a node lease might still
+            // be another node's upload, and is left for a later pass.
+            File.SetLastWriteTimeUtc(Path.Combine(blobs, "tmp", $"{id}.deadbeef.part"), DateTime.UtcNow.AddHours(-1));
+            File.SetLastWriteTimeUtc(Path.Combine(blobs, "images", id), DateTime.UtcNow.AddHours(-1));
+
             await host.RestartAsync();
             token = await host.AdminTokenAsync();
 

@@ -20,6 +20,18 @@ public sealed class KuraHost : IAsyncDisposable
 
     private KuraHost(string dataDirectory) => DataDirectory = dataDirectory;
 
+    /// <summary>
+    /// The metadata backend of every host the tests start: <c>KURA_TEST_DATABASE</c> (<c>Sqlite</c>, the default, or
+    /// <c>Postgres</c>, which gives each host a fresh database on <see cref="PostgresServer"/>). scripts/test.sh runs
+    /// the HTTP suites once per backend.
+    /// </summary>
+    public static string Backend => Environment.GetEnvironmentVariable("KURA_TEST_DATABASE") is { Length: > 0 } value ? value : "Sqlite";
+
+    /// <summary>The PostgreSQL database of this host, when <see cref="Backend"/> is Postgres.</summary>
+    public string? PostgresDatabase { get; private set; }
+
+    private string? _connectionString;
+
     public string DataDirectory { get; }
 
     public string BaseUrl { get; private set; } = null!;
@@ -31,6 +43,11 @@ public sealed class KuraHost : IAsyncDisposable
     public static async Task<KuraHost> StartAsync(string? dataDirectory = null, params string[] extraArgs)
     {
         var host = new KuraHost(dataDirectory ?? Directory.CreateTempSubdirectory("kura-test-").FullName);
+        if (Backend == "Postgres")
+        {
+            (host.PostgresDatabase, host._connectionString) = await PostgresServer.CreateDatabaseAsync();
+        }
+
         await host.StartAppAsync(extraArgs);
         return host;
     }
@@ -45,6 +62,7 @@ public sealed class KuraHost : IAsyncDisposable
             // Fewer KDF rounds keep the suite fast; the production default is tested on its own.
             "--Identity:PasswordIterations=1000",
             "--Logging:LogLevel:Default=Warning",
+            .. DatabaseArgs(_connectionString),
             .. extraArgs,
         ];
         _app = KuraServer.Build(args);
@@ -53,6 +71,10 @@ public sealed class KuraHost : IAsyncDisposable
         BaseUrl = _app.Urls.First().TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/") };
     }
+
+    /// <summary>Command-line arguments that point a Kura at <paramref name="connectionString"/> (none for SQLite).</summary>
+    public static string[] DatabaseArgs(string? connectionString) =>
+        connectionString is null ? [] : ["--Database:Type=Postgres", $"--Database:ConnectionString={connectionString}"];
 
     /// <summary>Stops the server without deleting its data, and starts a new one on the same directory.</summary>
     public async Task RestartAsync(params string[] extraArgs)
@@ -68,6 +90,11 @@ public sealed class KuraHost : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (PostgresDatabase is not null)
+        {
+            await PostgresServer.DropDatabaseAsync(PostgresDatabase);
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

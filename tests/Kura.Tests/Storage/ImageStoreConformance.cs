@@ -1,21 +1,24 @@
 using Kura.Domain.Images;
-using Kura.Storage.Sqlite;
 using Kura.Tests.Support;
 
 namespace Kura.Tests.Storage;
 
-public sealed class SqliteImageStoreTests : IAsyncLifetime
+public sealed class SqliteImageStoreTests() : ImageStoreConformance(new TestDatabase.Sqlite());
+
+public sealed class PostgresImageStoreTests() : ImageStoreConformance(new TestDatabase.Postgres());
+
+/// <summary>The metadata-store contract every backend passes: the same cases, each backend's real database.</summary>
+public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
 {
-    private readonly TempSqlite _db = new();
-    private SqliteImageStore _store = null!;
+    private IImageStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        await _db.InitializeAsync();
-        _store = new SqliteImageStore(_db.Database);
+        await db.InitializeAsync();
+        _store = db.Images;
     }
 
-    public Task DisposeAsync() => _db.DisposeAsync();
+    public Task DisposeAsync() => db.DisposeAsync();
 
     private static Image NewImage(string? name, DateTimeOffset at, string owner = "p1", long? size = null) => new()
     {

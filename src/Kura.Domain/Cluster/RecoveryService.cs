@@ -1,0 +1,117 @@
+using Kura.Domain.Blobs;
+using Kura.Domain.Images;
+using Kura.Domain.Imports;
+using Microsoft.Extensions.Logging;
+
+namespace Kura.Domain.Cluster;
+
+/// <summary>
+/// Keeps this node's lease alive and, on one node of the cluster at a time, undoes what dead nodes left behind:
+/// images stuck in <c>saving</c>/<c>importing</c> go back to <c>queued</c>, their import tasks fail, and data no
+/// image points at (whole objects and half-written uploads) is deleted. Work of live nodes is never touched.
+/// </summary>
+public sealed partial class RecoveryService(
+    IImageStore images,
+    ITaskStore tasks,
+    IBlobStore blobs,
+    ILeaseStore leases,
+    ClusterNode node,
+    ClusterOptions options,
+    TimeProvider clock,
+    ILogger<RecoveryService> logger)
+{
+    public const string JobName = "recovery";
+
+    /// <summary>At start, before requests are served: join the cluster and clean up at once if no other node is doing it.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (options.SingleNode)
+        {
+            // Nobody else can use this database: whatever earlier leases say, their holders are gone.
+            await leases.RemoveOtherNodesAsync(node.Id, ct);
+        }
+
+        await HeartbeatAsync(atStart: true, ct);
+    }
+
+    /// <summary>Renews this node's lease, then runs a recovery pass when this node holds the recovery job.</summary>
+    public async Task HeartbeatAsync(bool atStart, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await leases.RenewNodeAsync(node.Id, now + options.LeaseTime, ct);
+        if (await leases.TryAcquireJobAsync(JobName, node.Id, now, now + options.LeaseTime, ct))
+        {
+            // Before serving, a lone node has no upload of its own under way, so nothing needs to age first.
+            await RecoverAsync(atStart && options.SingleNode ? now : now - options.LeaseTime, ct);
+        }
+    }
+
+    /// <summary>A clean stop: give up the lease so that other nodes need not wait for it to run out.</summary>
+    public Task LeaveAsync(CancellationToken ct) => leases.RemoveNodeAsync(node.Id, ct);
+
+    /// <summary>One recovery pass; data written after <paramref name="olderThan"/> is never deleted.</summary>
+    public async Task RecoverAsync(DateTimeOffset olderThan, CancellationToken ct)
+    {
+        var live = await leases.ListLiveNodesAsync(clock.GetUtcNow(), ct);
+        var busyImages = new HashSet<string>(StringComparer.Ordinal);
+        var busyKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in await images.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Uploading], ct))
+        {
+            if (image.Worker is not null && live.Contains(image.Worker))
+            {
+                busyImages.Add(image.Id);
+                busyKeys.Add(ImageService.DataKey(image.Id));
+                busyKeys.Add(ImportService.StagingKey(image.Id));
+                continue;
+            }
+
+            if (image.Status == ImageStatus.Uploading && image.StagingLocation is not null)
+            {
+                continue; // fully staged: waits for its import, as in Glance
+            }
+
+            image.MoveTo(ImageStatus.Queued);
+            image.StagingLocation = null;
+            image.Properties.RemoveAll(p => p.Key == ImportService.LockProperty);
+            image.UpdatedAt = clock.GetUtcNow();
+            if (await images.TryUpdateAsync(image, image.Version, ct))
+            {
+                LogRecovered(image.Id, image.Worker ?? "none");
+            }
+        }
+
+        var failed = await tasks.FailUnfinishedAsync("The import was interrupted: the image service node running it stopped.", clock.GetUtcNow(), busyImages, ct);
+        if (failed > 0)
+        {
+            LogTasksFailed(failed);
+        }
+
+        var referenced = await images.ListLocationsAsync(ct);
+        await foreach (var blob in blobs.ListAsync(ct))
+        {
+            if (!referenced.Contains(blob.Key) && !busyKeys.Contains(blob.Key) && blob.LastModified < olderThan)
+            {
+                await blobs.DeleteAsync(blob.Key, ct);
+                LogOrphanRemoved(blob.Key);
+            }
+        }
+
+        var parts = await blobs.DeleteAbandonedUploadsAsync(busyKeys, olderThan, ct);
+        if (parts > 0)
+        {
+            LogPartsRemoved(parts);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Id} was left in progress by node {Node}, which is gone; it is queued again")]
+    private partial void LogRecovered(string id, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} import tasks of stopped nodes were marked failed")]
+    private partial void LogTasksFailed(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stored data {Key} that no image points at")]
+    private partial void LogOrphanRemoved(string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed {Count} half-written uploads of stopped nodes")]
+    private partial void LogPartsRemoved(int count);
+}

@@ -1,0 +1,115 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Kura.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL database shared by every Kura node: one pooled <see cref="NpgsqlDataSource"/>, and the embedded,
+/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) applied in order under an advisory lock, so that nodes
+/// starting together migrate once.
+/// </summary>
+public sealed partial class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The advisory-lock key that serializes migrations across nodes ("kura" in ASCII).</summary>
+    private const long MigrationLock = 0x6b757261;
+
+    private readonly NpgsqlDataSource _source;
+    private readonly ILogger<PostgresDatabase> _logger;
+
+    public PostgresDatabase(string connectionString, ILogger<PostgresDatabase> logger)
+    {
+        _logger = logger;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "kura";
+        }
+
+        _source = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => _source.OpenConnectionAsync(ct);
+
+    /// <summary>A connection outside the pool's normal use, for LISTEN.</summary>
+    internal NpgsqlConnection CreateConnection() => _source.CreateConnection();
+
+    /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
+    public async Task<int> MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var setup = new NpgsqlCommand($"""
+            SELECT pg_advisory_lock({MigrationLock});
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            );
+            """, connection))
+        {
+            await setup.ExecuteNonQueryAsync(ct);
+        }
+
+        try
+        {
+            int current;
+            await using (var query = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", connection))
+            {
+                current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            foreach (var (version, name, sql) in LoadMigrations())
+            {
+                if (version <= current)
+                {
+                    continue;
+                }
+
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await using (var apply = new NpgsqlCommand(sql, connection, tx))
+                {
+                    await apply.ExecuteNonQueryAsync(ct);
+                }
+
+                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, name) VALUES (@v, @n)", connection, tx))
+                {
+                    record.Parameters.AddWithValue("v", version);
+                    record.Parameters.AddWithValue("n", name);
+                    await record.ExecuteNonQueryAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+                LogMigrated(version, name);
+                current = version;
+            }
+
+            return current;
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", connection);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        const string prefix = "Kura.Storage.Postgres.Migrations.";
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var file = resource[prefix.Length..^".sql".Length];
+            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            yield return (version, file[5..], reader.ReadToEnd());
+        }
+    }
+
+    /// <summary>SQLSTATE 23505: a unique or primary-key violation.</summary>
+    public static bool IsUniqueViolation(PostgresException ex) => ex.SqlState == PostgresErrorCodes.UniqueViolation;
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied PostgreSQL schema migration {Version} ({Name})")]
+    private partial void LogMigrated(int version, string name);
+}

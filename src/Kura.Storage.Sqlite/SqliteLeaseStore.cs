@@ -1,0 +1,57 @@
+using Kura.Domain.Cluster;
+
+using Kura.Storage.Relational;
+
+namespace Kura.Storage.Sqlite;
+
+/// <summary>Node and job leases in SQLite (a single-node database, but the same rules as a shared one).</summary>
+public sealed class SqliteLeaseStore(SqliteDatabase db) : ILeaseStore
+{
+    public Task RenewNodeAsync(string nodeId, DateTimeOffset until, CancellationToken ct) =>
+        ExecuteAsync("""
+            INSERT INTO cluster_nodes (id, expires_at) VALUES ($a, $b)
+            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+            """, ct, nodeId, Micros.From(until));
+
+    public Task RemoveNodeAsync(string nodeId, CancellationToken ct) =>
+        ExecuteAsync("DELETE FROM cluster_nodes WHERE id = $a; DELETE FROM cluster_jobs WHERE holder = $a", ct, nodeId);
+
+    public Task RemoveOtherNodesAsync(string nodeId, CancellationToken ct) =>
+        ExecuteAsync("DELETE FROM cluster_nodes WHERE id <> $a; DELETE FROM cluster_jobs WHERE holder <> $a", ct, nodeId);
+
+    public async Task<IReadOnlySet<string>> ListLiveNodesAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id FROM cluster_nodes WHERE expires_at > $a";
+        cmd.Parameters.AddWithValue("$a", Micros.From(now));
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            live.Add(reader.GetString(0));
+        }
+
+        return live;
+    }
+
+    public async Task<bool> TryAcquireJobAsync(string job, string nodeId, DateTimeOffset now, DateTimeOffset until, CancellationToken ct) =>
+        await ExecuteAsync("""
+            INSERT INTO cluster_jobs (name, holder, expires_at) VALUES ($a, $b, $d)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE cluster_jobs.holder = excluded.holder OR cluster_jobs.expires_at <= $c
+            """, ct, job, nodeId, Micros.From(now), Micros.From(until)) > 0;
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object[] args)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        for (var i = 0; i < args.Length; i++)
+        {
+            cmd.Parameters.AddWithValue("$" + (char)('a' + i), args[i]);
+        }
+
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
