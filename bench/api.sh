@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Metadata API benchmark (issue: speed of the metadata API). Seeds N image records (default 100,000) in Kura's
-# SQLite database, starts Kura, and measures each route with wrk (2 threads, 16 connections, loopback) next to a
+# database, starts Kura, and measures each route with wrk (2 threads, 16 connections, loopback) next to a
 # ceiling probe (bench/Kura.Ceiling: the same routes and bodies from memory) in the same run.
 # Usage: bench/api.sh [N] [SECONDS]. Prints a Markdown table for docs/PERFORMANCE.md.
+# KURA_BENCH_DATABASE=Postgres runs Kura on a throw-away PostgreSQL 15 (scripts/postgres.sh, port 55439) instead
+# of the embedded SQLite file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . conformance/lib.sh
@@ -13,8 +15,19 @@ dotnet build src/Kura.Server -c Release -v q -nologo >/dev/null
 dotnet build bench/Kura.Ceiling -c Release -v q -nologo >/dev/null
 export KURA_NO_BUILD=1
 CEILING_PID=""
-cleanup() { [ -n "$CEILING_PID" ] && kill "$CEILING_PID" 2>/dev/null; stop_kura; }
+BACKEND=${KURA_BENCH_DATABASE:-Sqlite}
+export KURA_PG_STATE=/tmp/kura-bench-postgres.dir
+cleanup() {
+  [ -n "$CEILING_PID" ] && kill "$CEILING_PID" 2>/dev/null
+  stop_kura
+  [ "$BACKEND" = Postgres ] && bash scripts/postgres.sh stop >/dev/null 2>&1
+  return 0
+}
 trap cleanup EXIT
+if [ "$BACKEND" = Postgres ]; then
+  bash scripts/postgres.sh start 55439 >/dev/null
+  export KURA_CONFORMANCE_DATABASE=Postgres
+fi
 start_kura --Logging:LogLevel:Default=Warning
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -33,7 +46,20 @@ for p in p1 p2 p3 p4; do
   PROJECTS+=("$pid")
 done
 echo "seeding $N images..." >&2
-python3 bench/seed.py "$WORK/data/kura.db" "$N" "$(IFS=,; echo "${PROJECTS[*]}")" >/dev/null
+if [ "$BACKEND" = Postgres ]; then
+  mkdir -p "$WORK/seed"; chmod 755 "$WORK" "$WORK/seed"
+  python3 bench/seed.py "tsv:$WORK/seed" "$N" "$(IFS=,; echo "${PROJECTS[*]}")" >/dev/null
+  chmod 644 "$WORK"/seed/*.tsv
+  PGDIR=$(cat "$KURA_PG_STATE")
+  psql_kura() { runuser -u postgres -- psql -q -h "$PGDIR" -p 55439 -U postgres -d "kura_conformance_${BASE##*:}" "$@"; }
+  psql_kura -c "\copy images (id, name, disk_format, container_format, visibility, size, virtual_size, status, checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location) FROM '$WORK/seed/images.tsv'" \
+    -c "\copy image_properties (image_id, position, name, value) FROM '$WORK/seed/image_properties.tsv'" \
+    -c "\copy image_tags (image_id, value) FROM '$WORK/seed/image_tags.tsv'" \
+    -c "\copy image_members (image_id, member, status, created_at, updated_at) FROM '$WORK/seed/image_members.tsv'" \
+    -c "VACUUM ANALYZE"
+else
+  python3 bench/seed.py "$WORK/data/kura.db" "$N" "$(IFS=,; echo "${PROJECTS[*]}")" >/dev/null
+fi
 TOKEN=$(token p1 pw-p1 p1)
 SHOW_ID=$(curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?limit=1" | json 'd["images"][0]["id"]')
 MINE=$(curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?owner=${PROJECTS[0]}&limit=1000&sort=created_at:asc" | json 'len(d["images"])')
@@ -119,7 +145,7 @@ run() {
 }
 
 echo "measuring..." >&2
-printf '| %s images; wrk 2 threads, 16 connections, %ss each | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' "$N" "$DURATION"
+printf '| %s images on %s; wrk 2 threads, 16 connections, %ss each | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' "$N" "$BACKEND" "$DURATION"
 for name in "${ORDER[@]}"; do
   read -r krps kp50 kp99 kerr < <(run "$BASE${ROUTES[$name]}")
   read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT${ROUTES[$name]}")

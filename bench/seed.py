@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Seeds Kura's SQLite database with N image records for bench/api.sh.
+"""Seeds Kura's database with N image records for bench/api.sh.
 
 Usage: seed.py DB N PROJECT[,PROJECT...]
+DB is the SQLite file, or tsv:DIR to write tab-separated files (images, image_properties, image_tags,
+image_members) for PostgreSQL's COPY.
 Images are spread over the projects (the first one gets a quarter), with mixed visibilities and statuses, two
 tags, two extra properties (os_type, os_distro) and, for shared images, a member. Records only: no image data.
 """
-import random, sqlite3, sys, time, uuid
+import os, random, sqlite3, sys, time, uuid
 
 db, n, projects = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
 rng = random.Random(42)
-con = sqlite3.connect(db)
-con.execute("PRAGMA journal_mode=WAL")
 now = int(time.time() * 1_000_000) - n * 1000
 vis = ["private", "shared", "public", "community", "shared", "private"]
 statuses = ["active"] * 8 + ["queued", "deactivated"]
@@ -30,6 +30,21 @@ for i in range(n):
     tags += [(iid, "bench"), (iid, f"t{i % 50}")]
     if v == "shared":
         members.append((iid, rng.choice(projects), rng.choice(["accepted", "pending"]), t, t))
+if db.startswith("tsv:"):
+    out = db[4:]
+    def dump(name, rows):
+        with open(os.path.join(out, name + ".tsv"), "w") as f:
+            for row in rows:
+                f.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    # protected and os_hidden are booleans in PostgreSQL
+    dump("images", [r[:11] + ("f",) + r[12:15] + ("f",) + r[16:] for r in images])
+    dump("image_properties", props)
+    dump("image_tags", tags)
+    dump("image_members", {(m[0], m[1]): m for m in members}.values())
+    print(len(images))
+    sys.exit(0)
+con = sqlite3.connect(db)
+con.execute("PRAGMA journal_mode=WAL")
 con.executemany("""INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
     checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location)
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", images)

@@ -1,5 +1,6 @@
 # Shared by the conformance scripts: build Kura once and start it on a free loopback port with a temporary
-# data directory. After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
+# data directory, on SQLite or, with KURA_CONFORMANCE_DATABASE=Postgres, on a new database of the server that
+# scripts/postgres.sh started. After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
 # Source it; it defines functions only.
 
 KURA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,7 +15,13 @@ start_kura() {
   if [ ! -f "$dll" ] || [ -z "${KURA_NO_BUILD:-}" ]; then
     dotnet build "$KURA_ROOT/src/Kura.Server" -c Release -v q -nologo >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; return 1; }
   fi
-  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "$@" >"$WORK/kura.log" 2>&1 &
+  local db=()
+  if [ "${KURA_CONFORMANCE_DATABASE:-Sqlite}" = Postgres ]; then
+    local cs
+    cs=$(bash "$KURA_ROOT/scripts/postgres.sh" createdb "kura_conformance_$port") || return 1
+    db=(--Database:Type=Postgres "--Database:ConnectionString=$cs")
+  fi
+  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "${db[@]}" "$@" >"$WORK/kura.log" 2>&1 &
   KURA_PID=$!
   for _ in $(seq 1 150); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done
   cat "$WORK/kura.log"

@@ -5,6 +5,7 @@
 #                                     and prints KURA_TEST_POSTGRES=<connection string of a superuser>
 #   scripts/postgres.sh stop          stops the server started last and deletes its directory
 #   scripts/postgres.sh restart       restarts it in place (the data survives): used by the connection-loss test
+#   scripts/postgres.sh createdb NAME creates database NAME on it and prints its Npgsql connection string
 set -euo pipefail
 BIN=/usr/lib/postgresql/15/bin
 STATE=${KURA_PG_STATE:-/tmp/kura-postgres.dir}
@@ -16,7 +17,9 @@ start)
     if [ ! -x "$BIN/initdb" ]; then
         mkdir -p /etc/postgresql-common/createcluster.d
         echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/no-main.conf
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends postgresql-15 >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get -o DPkg::Lock::Timeout=600 update -q >&2
+        apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends postgresql-15 >&2
     fi
     if [ -f "$STATE" ] && [ -d "$(cat "$STATE")" ]; then
         "$0" stop >&2 || true
@@ -36,6 +39,11 @@ restart)
     dir=$(cat "$STATE")
     runuser -u postgres -- "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -m fast -w -t 60 restart >&2
     ;;
+createdb)
+    dir=$(cat "$STATE"); port=$(cat "$dir/port")
+    runuser -u postgres -- psql -q -h "$dir" -p "$port" -U postgres -c "CREATE DATABASE \"$2\"" >&2
+    echo "Host=127.0.0.1;Port=$port;Username=postgres;Password=kura-test-pw;Database=$2"
+    ;;
 stop)
     [ -f "$STATE" ] || exit 0
     dir=$(cat "$STATE")
@@ -45,6 +53,6 @@ stop)
     rm -rf "$dir" "$STATE"
     ;;
 *)
-    echo "usage: $0 start [PORT] | restart | stop" >&2; exit 2
+    echo "usage: $0 start [PORT] | restart | createdb NAME | stop" >&2; exit 2
     ;;
 esac

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of Kura from a clean checkout and ends with one line "N passed, N failed, N skipped".
-# Suites: format check, xunit (unit + HTTP integration), the openstack and glance CLI scenarios, Tempest's image tests.
-# Installs what the suites need from Debian's packages (run as root, as CI does) and builds in Release.
+# Suites: format check; xunit (unit, HTTP integration, store conformance on SQLite and PostgreSQL, multi-node);
+# the HTTP integration suite again with PostgreSQL as the metadata backend; the openstack and glance CLI scenarios;
+# Tempest's image tests on SQLite and on PostgreSQL. Installs what the suites need from Debian's packages (run as
+# root, as CI does), starts a throw-away PostgreSQL 15 on loopback (scripts/postgres.sh) and builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,6 +24,14 @@ fi
 passed=0; failed=0; skipped=0
 LOGS=$(mktemp -d /tmp/kura-tests.XXXXXX)
 
+echo "== PostgreSQL 15 on loopback (scripts/postgres.sh)"
+if ! pg_env=$(bash scripts/postgres.sh start 55432 2>"$LOGS/postgres.log"); then
+  cat "$LOGS/postgres.log"; echo "0 passed, 1 failed"; exit 1
+fi
+export "$pg_env"
+export KURA_TEST_POSTGRES_RESTART="bash $ROOT/scripts/postgres.sh restart"
+trap 'bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
+
 echo "== build (Release, warnings are errors)"
 if ! dotnet build Kura.sln -c Release -nologo -v q >"$LOGS/build.log" 2>&1; then
   cat "$LOGS/build.log"
@@ -36,19 +46,28 @@ else
   failed=$((failed+1)); echo "FAIL - dotnet format --verify-no-changes"; tail -20 "$LOGS/format.log"
 fi
 
-echo "== xunit: tests/Kura.Tests (unit and HTTP integration on loopback)"
-dotnet test tests/Kura.Tests -c Release --no-build -nologo >"$LOGS/xunit.log" 2>&1
-grep -E '^\s+(Failed|Skipped) ' "$LOGS/xunit.log" | head -50
-summary=$(grep -E '(Passed|Failed)!  - Failed:' "$LOGS/xunit.log" | tail -1)
-echo "$summary"
-if [ -z "$summary" ]; then
-  tail -40 "$LOGS/xunit.log"; failed=$((failed+1))
-else
-  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
-  p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
-  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
-  passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
-fi
+# xunit NAME [ARGS...]: runs the xunit suite (with dotnet test ARGS) and adds its counts.
+xunit() {
+  local name=$1; shift
+  dotnet test tests/Kura.Tests -c Release --no-build -nologo "$@" >"$LOGS/$name.log" 2>&1
+  grep -E '^\s+(Failed|Skipped) ' "$LOGS/$name.log" | head -50
+  local summary f p s
+  summary=$(grep -E '(Passed|Failed)!  - Failed:' "$LOGS/$name.log" | tail -1)
+  echo "$name: $summary"
+  if [ -z "$summary" ]; then
+    tail -40 "$LOGS/$name.log"; failed=$((failed+1))
+  else
+    f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
+    p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
+    s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
+    passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
+  fi
+}
+
+echo "== xunit: tests/Kura.Tests (unit, HTTP integration on SQLite, store conformance on both backends, multi-node)"
+xunit xunit
+echo "== xunit: the HTTP integration suite with PostgreSQL as the metadata backend"
+KURA_TEST_DATABASE=Postgres xunit xunit-postgres --filter 'FullyQualifiedName~Kura.Tests.Api|FullyQualifiedName~Kura.Tests.Storage.RecoveryTests'
 
 # conformance NAME SCRIPT: runs a conformance script and adds its closing "N passed, N failed[, N skipped]".
 conformance() {
@@ -68,6 +87,7 @@ conformance() {
 conformance openstack-cli conformance/openstack-cli.sh
 conformance glance-cli conformance/glance-cli.sh
 conformance tempest conformance/tempest.sh
+KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/tempest.sh
 
 echo "(logs in $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -235,11 +235,11 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
         return new ImagePage(images, images.Count == query.Limit);
     }
 
-    public async Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct)
+    public async Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM images i WHERE NOT i.deleted AND i.status = ANY(@statuses)", connection);
-        cmd.Parameters.AddWithValue("statuses", statuses.ToArray());
+        // The literal list is the partial index's own condition, so the planner uses it.
+        await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM images i WHERE i.status IN ('saving', 'uploading', 'importing') AND NOT i.deleted", connection);
         var result = new List<Image>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -251,12 +251,12 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return new ImagePage(images, images.Count == query.Limit);
     }
 
-    public async Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct)
+    public async Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
-        var names = statuses.Select((s, i) => { cmd.Parameters.AddWithValue("$s" + i, s); return "$s" + i; });
-        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.deleted = 0 AND i.status IN ({string.Join(", ", names)})";
+        // The literal list is the partial index's own condition (migration 0005), so SQLite uses the index.
+        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.status IN ('saving', 'uploading', 'importing') AND i.deleted = 0";
         var result = new List<Image>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -32,6 +32,13 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorKind.PayloadTooLarge : ErrorKind.BadRequest;
             await WriteAsync(ctx, new KuraException(kind, ex.Message));
         }
+        catch (Exception ex) when (!ctx.Response.HasStarted && IsStoreUnavailable(ex))
+        {
+            // The database went away (restart, failover, network): nothing was committed half-way, and the client
+            // may retry. The connection pool reconnects by itself once the database is back.
+            LogStoreUnavailable(ctx.Request.Method, ctx.Request.Path, ex.GetType().Name, ex.Message);
+            await WriteAsync(ctx, new KuraException(ErrorKind.ServiceUnavailable, "The image service's database is unavailable at the moment; try again shortly."));
+        }
         catch (Exception ex) when (!ctx.Response.HasStarted)
         {
             LogUnhandled(ex, ctx.Request.Method, ctx.Request.Path);
@@ -69,10 +76,27 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         return IsIdentity(ctx) ? KeystoneErrors.WriteAsync(ctx, ex) : GlanceErrors.WriteAsync(ctx, ex);
     }
 
+    /// <summary>A transient database failure (every ADO.NET driver marks them) anywhere in the exception chain.</summary>
+    private static bool IsStoreUnavailable(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Data.Common.DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsIdentity(HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/identity", StringComparison.Ordinal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} abandoned by the client")]
     private partial void LogAborted(string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: the database is unavailable ({Error}: {Message})")]
+    private partial void LogStoreUnavailable(string method, string path, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     private partial void LogUnhandled(Exception ex, string method, string path);

@@ -43,6 +43,16 @@ public sealed partial class RecoveryService(
         {
             // Before serving, a lone node has no upload of its own under way, so nothing needs to age first.
             await RecoverAsync(atStart && options.SingleNode ? now : now - options.LeaseTime, ct);
+            return;
+        }
+
+        // Another node recovers for the cluster; only this node knows which of its own marks are stale.
+        foreach (var image in await images.FindInProgressAsync(ct))
+        {
+            if (image.Worker == node.Id && !node.IsWorkingOn(image.Id))
+            {
+                await RequeueAsync(image, ct);
+            }
         }
     }
 
@@ -55,9 +65,9 @@ public sealed partial class RecoveryService(
         var live = await leases.ListLiveNodesAsync(clock.GetUtcNow(), ct);
         var busyImages = new HashSet<string>(StringComparer.Ordinal);
         var busyKeys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var image in await images.FindByStatusAsync([ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Uploading], ct))
+        foreach (var image in await images.FindInProgressAsync(ct))
         {
-            if (image.Worker is not null && live.Contains(image.Worker))
+            if (image.Worker is not null && live.Contains(image.Worker) && (image.Worker != node.Id || node.IsWorkingOn(image.Id)))
             {
                 busyImages.Add(image.Id);
                 busyKeys.Add(ImageService.DataKey(image.Id));
@@ -70,14 +80,7 @@ public sealed partial class RecoveryService(
                 continue; // fully staged: waits for its import, as in Glance
             }
 
-            image.MoveTo(ImageStatus.Queued);
-            image.StagingLocation = null;
-            image.Properties.RemoveAll(p => p.Key == ImportService.LockProperty);
-            image.UpdatedAt = clock.GetUtcNow();
-            if (await images.TryUpdateAsync(image, image.Version, ct))
-            {
-                LogRecovered(image.Id, image.Worker ?? "none");
-            }
+            await RequeueAsync(image, ct);
         }
 
         var failed = await tasks.FailUnfinishedAsync("The import was interrupted: the image service node running it stopped.", clock.GetUtcNow(), busyImages, ct);
@@ -103,7 +106,20 @@ public sealed partial class RecoveryService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Id} was left in progress by node {Node}, which is gone; it is queued again")]
+    private async Task RequeueAsync(Image image, CancellationToken ct)
+    {
+        var worker = image.Worker ?? "none";
+        image.MoveTo(ImageStatus.Queued);
+        image.StagingLocation = null;
+        image.Properties.RemoveAll(p => p.Key == ImportService.LockProperty);
+        image.UpdatedAt = clock.GetUtcNow();
+        if (await images.TryUpdateAsync(image, image.Version, ct))
+        {
+            LogRecovered(image.Id, worker);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Id} was left in progress by node {Node}, which is gone or no longer working on it; it is queued again")]
     private partial void LogRecovered(string id, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} import tasks of stopped nodes were marked failed")]

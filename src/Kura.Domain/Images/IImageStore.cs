@@ -41,8 +41,11 @@ public interface IImageStore
     /// <summary>One page of the images visible in <paramref name="scope"/> that match <paramref name="query"/>, after <paramref name="marker"/>.</summary>
     Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct);
 
-    /// <summary>Images in any of <paramref name="statuses"/>, for start-up recovery.</summary>
-    Task<IReadOnlyList<Image>> FindByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct);
+    /// <summary>
+    /// Images whose data a node is writing: status <c>saving</c>, <c>uploading</c> or <c>importing</c> (for recovery,
+    /// which asks on every heartbeat; backends answer from a partial index).
+    /// </summary>
+    Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct);
 
     /// <summary>Every data and staging location an image still points at, for sweeping orphaned blobs.</summary>
     Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct);

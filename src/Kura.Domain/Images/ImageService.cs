@@ -190,6 +190,7 @@ public sealed partial class ImageService(
         }
 
         var limit = await UploadLimitAsync(image, ct);
+        using var claim = node.Claim(id);
         var version = image.Version;
         image.MoveTo(ImageStatus.Saving);
         image.Worker = node.Id;

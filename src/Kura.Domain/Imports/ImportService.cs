@@ -47,6 +47,7 @@ public sealed partial class ImportService(
 
         var image = await MutableImageAsync(caller, id, ct);
         var limit = await images.UploadLimitAsync(image, ct);
+        using var claim = node.Claim(id);
         var version = image.Version;
         image.MoveTo(ImageStatus.Uploading);
         image.Worker = node.Id;
@@ -135,13 +136,29 @@ public sealed partial class ImportService(
         SetProperty(image, "os_glance_importing_to_stores", string.Empty);
         SetProperty(image, "os_glance_failed_import", string.Empty);
         image.UpdatedAt = now;
-        if (!await store.TryUpdateAsync(image, version, ct))
+        var claim = node.Claim(id); // held until the task ends, on whichever thread runs it
+        try
         {
-            throw KuraException.Conflict("Image has active task");
+            if (!await store.TryUpdateAsync(image, version, ct))
+            {
+                throw KuraException.Conflict("Image has active task");
+            }
+
+            await tasks.AddAsync(task, ct);
+        }
+        catch
+        {
+            claim.Dispose();
+            throw;
         }
 
-        await tasks.AddAsync(task, ct);
-        scheduler.Schedule(task.Id, stop => RunAsync(task, request, stop));
+        scheduler.Schedule(task.Id, async stop =>
+        {
+            using (claim)
+            {
+                await RunAsync(task, request, stop);
+            }
+        });
         LogImportStarted(id, request.Method, task.Id);
         return task;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -15,65 +14,12 @@ namespace Kura.Tests.Storage;
 public sealed class KillTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("kura-kill-").FullName;
-    private Process? _kura;
+    private KuraProcess? _kura;
 
     public void Dispose()
     {
-        if (_kura is { HasExited: false })
-        {
-            _kura.Kill(entireProcessTree: true);
-            _kura.WaitForExit();
-        }
-
         _kura?.Dispose();
         Directory.Delete(_data, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task<string> StartAsync(int port)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "Kura.Server.dll"), "--urls", $"http://127.0.0.1:{port}",
-            "--Identity:PasswordIterations=1000", "--Logging:LogLevel:Default=Warning",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["KURA_DATA_DIR"] = _data;
-        start.Environment["KURA_ADMIN_PASSWORD"] = KuraHost.AdminPassword;
-        _kura = Process.Start(start)!;
-        _kura.OutputDataReceived += (_, _) => { };
-        _kura.ErrorDataReceived += (_, _) => { };
-        _kura.BeginOutputReadLine();
-        _kura.BeginErrorReadLine();
-        var url = $"http://127.0.0.1:{port}";
-        using var http = new HttpClient();
-        for (var i = 0; i < 200; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(url + "/healthz")).IsSuccessStatusCode)
-                {
-                    return url;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("Kura did not start");
     }
 
     private static async Task<string> TokenAsync(HttpClient http)
@@ -86,8 +32,8 @@ public sealed class KillTests : IDisposable
     [Fact]
     public async Task Sigkill_during_an_upload_leaves_a_queued_image_and_no_data_after_restart()
     {
-        var port = FreePort();
-        var url = await StartAsync(port);
+        _kura = await KuraProcess.StartAsync(_data);
+        var (url, port) = (_kura.Url, _kura.Port);
         using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
         var token = await TokenAsync(http);
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
@@ -116,11 +62,11 @@ public sealed class KillTests : IDisposable
             }
 
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")));
-            _kura!.Kill();
-            await _kura.WaitForExitAsync();
+            await _kura.KillAsync();
         }
 
-        await StartAsync(port);
+        _kura.Dispose();
+        _kura = await KuraProcess.StartAsync(_data, port);
         var image = JsonNode.Parse(await http.GetStringAsync($"v2/images/{id}"))!;
         Assert.Equal("queued", image["status"]!.GetValue<string>());
         Assert.Null(image["size"]);

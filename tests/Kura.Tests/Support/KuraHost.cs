@@ -72,6 +72,17 @@ public sealed class KuraHost : IAsyncDisposable
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/") };
     }
 
+    /// <summary>
+    /// One node of a cluster: a host on <paramref name="connectionString"/> (PostgreSQL, created and dropped by
+    /// the caller) and a data directory other nodes share.
+    /// </summary>
+    public static async Task<KuraHost> StartNodeAsync(string dataDirectory, string connectionString, params string[] extraArgs)
+    {
+        var host = new KuraHost(dataDirectory) { _connectionString = connectionString };
+        await host.StartAppAsync(extraArgs);
+        return host;
+    }
+
     /// <summary>Command-line arguments that point a Kura at <paramref name="connectionString"/> (none for SQLite).</summary>
     public static string[] DatabaseArgs(string? connectionString) =>
         connectionString is null ? [] : ["--Database:Type=Postgres", $"--Database:ConnectionString={connectionString}"];

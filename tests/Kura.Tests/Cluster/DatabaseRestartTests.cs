@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Kura.Tests.Support;
+
+namespace Kura.Tests.Cluster;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DatabaseRestartCollection
+{
+    public const string Name = "PostgreSQL restart (runs alone)";
+}
+
+/// <summary>
+/// PostgreSQL restarts under load: requests in flight fail cleanly with Glance's 503, nothing acknowledged is
+/// lost, and Kura serves again without a restart. The server really restarts (<c>KURA_TEST_POSTGRES_RESTART</c>,
+/// set by scripts/test.sh), so this collection runs alone.
+/// </summary>
+[Collection(DatabaseRestartCollection.Name)]
+public sealed class DatabaseRestartTests
+{
+    [Fact]
+    public async Task A_database_restart_under_load_gives_clean_503s_loses_nothing_and_heals_without_a_restart()
+    {
+        var restart = Environment.GetEnvironmentVariable("KURA_TEST_POSTGRES_RESTART")
+            ?? throw new InvalidOperationException("KURA_TEST_POSTGRES_RESTART is not set (scripts/test.sh sets it to `scripts/postgres.sh restart`).");
+        var (database, connectionString) = await PostgresServer.CreateDatabaseAsync();
+        var data = Directory.CreateTempSubdirectory("kura-pgrestart-").FullName;
+        var kura = await KuraHost.StartNodeAsync(data, connectionString);
+        try
+        {
+            var token = await kura.AdminTokenAsync();
+            var id = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
+            var statuses = new ConcurrentBag<HttpStatusCode>();
+            var acknowledged = new ConcurrentBag<string>();
+            var badBodies = new ConcurrentBag<string>();
+            using var stop = new CancellationTokenSource();
+            var load = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    using var response = worker % 2 == 0
+                        ? await kura.SendAsync(HttpMethod.Get, "v2/images?limit=5", token, null)
+                        : await PatchAsync(kura, token, id, $"w{worker}_{i}");
+                    statuses.Add(response.StatusCode);
+                    if (response.StatusCode == HttpStatusCode.OK && worker % 2 == 1)
+                    {
+                        acknowledged.Add($"w{worker}_{i}");
+                    }
+
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                    {
+                        var body = await response.Content.ReadAsStringAsync();
+                        if (!body.Contains("503 Service Unavailable", StringComparison.Ordinal))
+                        {
+                            badBodies.Add(body);
+                        }
+                    }
+                }
+            })).ToList();
+
+            await Task.Delay(500);
+            using (var process = Process.Start("bash", ["-c", restart]))
+            {
+                await process.WaitForExitAsync();
+                Assert.Equal(0, process.ExitCode);
+            }
+
+            await Task.Delay(1500);
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
+
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable, s.ToString()));
+            Assert.Contains(HttpStatusCode.ServiceUnavailable, statuses);
+            Assert.Empty(badBodies);
+
+            // Serving again, with the same process, and every acknowledged update is there.
+            HttpStatusCode last = 0;
+            for (var i = 0; i < 50 && last != HttpStatusCode.OK; i++)
+            {
+                using var response = await kura.SendAsync(HttpMethod.Get, $"v2/images/{id}", token, null);
+                last = response.StatusCode;
+                if (last != HttpStatusCode.OK)
+                {
+                    await Task.Delay(200);
+                }
+            }
+
+            Assert.Equal(HttpStatusCode.OK, last);
+            var image = await kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null);
+            Assert.All(acknowledged, key => Assert.NotNull(image[key]));
+            using var after = await PatchAsync(kura, token, id, "after_restart");
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+        finally
+        {
+            await kura.DisposeAsync();
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PatchAsync(KuraHost kura, string token, string id, string key)
+    {
+        var content = new StringContent($$"""[{"op": "add", "path": "/{{key}}", "value": "x"}]""");
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/openstack-images-v2.1-json-patch");
+        return await kura.SendAsync(HttpMethod.Patch, $"v2/images/{id}", token, content);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Kura.Tests.Support;
+
+namespace Kura.Tests.Cluster;
+
+/// <summary>
+/// Several Kura nodes on one PostgreSQL database and one shared data directory, as behind a load balancer. Each
+/// test starts its own nodes on a fresh database; node A is sometimes a separate process, so that it can be
+/// killed with SIGKILL.
+/// </summary>
+public sealed class MultiNodeTests : IAsyncLifetime
+{
+    /// <summary>Short beats, so that a dead node's lease runs out within the test.</summary>
+    private static readonly string[] FastCluster = ["--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02"];
+
+    private readonly string _data = Directory.CreateTempSubdirectory("kura-cluster-").FullName;
+    private readonly List<IAsyncDisposable> _nodes = [];
+    private string _database = null!;
+    private string _connectionString = null!;
+
+    public async Task InitializeAsync() => (_database, _connectionString) = await PostgresServer.CreateDatabaseAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await PostgresServer.DropDatabaseAsync(_database);
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<KuraHost> NodeAsync(params string[] args)
+    {
+        var node = await KuraHost.StartNodeAsync(_data, _connectionString, args);
+        _nodes.Add(node);
+        return node;
+    }
+
+    [Fact]
+    public async Task A_token_from_one_node_works_on_the_other_and_its_revocation_reaches_both_at_once()
+    {
+        // A validation cache of five minutes on both nodes: only the change notification can make B forget.
+        var a = await NodeAsync("--Identity:TokenCacheTime=00:05:00");
+        var b = await NodeAsync("--Identity:TokenCacheTime=00:05:00");
+        var admin = await a.AdminTokenAsync();
+        var (user, _) = await a.IssueTokenAsync("admin", KuraHost.AdminPassword, "admin");
+
+        using (var ok = await b.SendAsync(HttpMethod.Get, "v2/images", user, null))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using (var revoke = new HttpRequestMessage(HttpMethod.Delete, "identity/v3/auth/tokens"))
+        {
+            revoke.Headers.Add("X-Auth-Token", admin);
+            revoke.Headers.Add("X-Subject-Token", user);
+            using var revoked = await a.Http.SendAsync(revoke);
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        var rejected = false;
+        for (var i = 0; i < 50 && !rejected; i++)
+        {
+            using var response = await b.SendAsync(HttpMethod.Get, "v2/images", user, null);
+            rejected = response.StatusCode == HttpStatusCode.Unauthorized;
+            if (!rejected)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.True(rejected, "node B still accepted a token revoked on node A after 2.5 s");
+        using var onA = await a.SendAsync(HttpMethod.Get, "v2/images", user, null);
+        Assert.Equal(HttpStatusCode.Unauthorized, onA.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_image_created_and_uploaded_through_one_node_is_listed_and_downloaded_through_the_other()
+    {
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        var token = await a.AdminTokenAsync();
+        var id = (await a.CreateImageAsync(token, new JsonObject { ["name"] = "shared", ["disk_format"] = "raw", ["container_format"] = "bare" }))["id"]!.GetValue<string>();
+        var data = RandomNumberGenerator.GetBytes(3 << 20);
+        using (var upload = await a.UploadAsync(token, id, new ByteArrayContent(data)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
+        }
+
+        var list = await b.SendJsonAsync(HttpMethod.Get, "v2/images?name=shared", token, null);
+        var listed = Assert.Single(list["images"]!.AsArray());
+        Assert.Equal(id, listed!["id"]!.GetValue<string>());
+        Assert.Equal("active", listed["status"]!.GetValue<string>());
+        using var download = await b.SendAsync(HttpMethod.Get, $"v2/images/{id}/file", token, null);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(data, await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), download.Content.Headers.GetValues("Content-MD5").Single());
+    }
+
+    [Fact]
+    public async Task Concurrent_patches_through_both_nodes_lose_no_acknowledged_update()
+    {
+        var nodes = new[] { await NodeAsync(), await NodeAsync() };
+        var token = await nodes[0].AdminTokenAsync();
+        var id = (await nodes[0].CreateImageAsync(token))["id"]!.GetValue<string>();
+        const int writers = 24;
+        var statuses = await Task.WhenAll(Enumerable.Range(0, writers).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Patch, $"v2/images/{id}")
+            {
+                Content = new StringContent($$"""[{"op": "add", "path": "/p{{i}}", "value": "{{i}}"}]"""),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/openstack-images-v2.1-json-patch");
+            request.Headers.Add("X-Auth-Token", token);
+            using var response = await nodes[i % 2].Http.SendAsync(request);
+            return response.StatusCode;
+        }));
+
+        var image = await nodes[1].SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null);
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.Conflict, s.ToString()));
+        for (var i = 0; i < writers; i++)
+        {
+            Assert.Equal(statuses[i] == HttpStatusCode.OK, image[$"p{i}"] is not null);
+        }
+
+        Assert.True(statuses.Count(s => s == HttpStatusCode.OK) >= writers / 2, "most concurrent patches should succeed after retries");
+    }
+
+    [Fact]
+    public async Task Concurrent_uploads_of_one_image_through_both_nodes_have_one_winner_and_leave_no_stray_data()
+    {
+        var a = await NodeAsync();
+        var b = await NodeAsync();
+        var token = await a.AdminTokenAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var id = (await a.CreateImageAsync(token))["id"]!.GetValue<string>();
+            var payloads = new[] { RandomNumberGenerator.GetBytes(2 << 20), RandomNumberGenerator.GetBytes(2 << 20) };
+            var results = await Task.WhenAll(new[] { a, b }.Select(async (node, i) =>
+            {
+                using var response = await node.UploadAsync(token, id, new ByteArrayContent(payloads[i]));
+                return response.StatusCode;
+            }));
+
+            var winner = Assert.Single(Enumerable.Range(0, 2), i => results[i] == HttpStatusCode.NoContent);
+            Assert.Equal(HttpStatusCode.Conflict, results[1 - winner]);
+            using var download = await b.SendAsync(HttpMethod.Get, $"v2/images/{id}/file", token, null);
+            Assert.Equal(payloads[winner], await download.Content.ReadAsByteArrayAsync());
+        }
+
+        // Exactly one data file per active image, and no temporary file left.
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_data, "blobs", "images")).Length);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")));
+    }
+
+    [Fact]
+    public async Task Recovery_leaves_a_live_nodes_upload_alone_and_undoes_a_killed_nodes_once_its_lease_runs_out()
+    {
+        using var a = await KuraProcess.StartAsync(_data, null, [.. KuraHost.DatabaseArgs(_connectionString), .. FastCluster]);
+        using var http = new HttpClient { BaseAddress = new Uri(a.Url + "/") };
+        var b = await NodeAsync(FastCluster);
+        var token = await b.AdminTokenAsync();
+        var id = (await b.CreateImageAsync(token))["id"]!.GetValue<string>();
+
+        // Node A receives the first 4 MiB of a 64 MiB upload and keeps waiting for the rest.
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, a.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: 127.0.0.1:{a.Port}\r\nX-Auth-Token: {token}\r\n" +
+            "Content-Type: application/octet-stream\r\nContent-Length: 67108864\r\n\r\n"));
+        await stream.WriteAsync(new byte[4 << 20]);
+        await stream.FlushAsync();
+        await WaitForStatusAsync(b, token, id, "saving");
+
+        // A third node starting now, and B's passes meanwhile, must not touch A's upload: A is alive.
+        var c = await NodeAsync(FastCluster);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("saving", await StatusAsync(c, token, id));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")));
+
+        // Kill A: once its lease has run out, one of the live nodes puts the image back and removes the part file.
+        await a.KillAsync();
+        await WaitForStatusAsync(b, token, id, "queued", TimeSpan.FromSeconds(15));
+        for (var i = 0; i < 100 && Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")).Length > 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")));
+        using var retry = await c.UploadAsync(token, id, new ByteArrayContent([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.NoContent, retry.StatusCode);
+    }
+
+    private static async Task<string> StatusAsync(KuraHost node, string token, string id) =>
+        (await node.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null))["status"]!.GetValue<string>();
+
+    private static async Task WaitForStatusAsync(KuraHost node, string token, string id, string status, TimeSpan? within = null)
+    {
+        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        string current;
+        while ((current = await StatusAsync(node, token, id)) != status)
+        {
+            Assert.True(DateTime.UtcNow < until, $"image {id} still {current}, expected {status}");
+            await Task.Delay(100);
+        }
+    }
+}
