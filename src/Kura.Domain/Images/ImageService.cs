@@ -145,7 +145,14 @@ public sealed partial class ImageService(
             return new ImagePage([], false);
         }
 
-        return await store.ListAsync(query, new ImageVisibilityScope(caller.ProjectId, caller.IsAdmin), marker, ct);
+        var page = await store.ListAsync(query, new ImageVisibilityScope(caller.ProjectId, caller.IsAdmin), marker, ct);
+        if (query.IncludeMarker && marker is not null)
+        {
+            // The marker image first, then the page after it, cut back to the limit.
+            return new ImagePage([marker, .. page.Images.Take(query.Limit - 1)], page.Images.Count + 1 >= query.Limit);
+        }
+
+        return page;
     }
 
     /// <summary>Deletes an image and then its data (reference §1.10).</summary>

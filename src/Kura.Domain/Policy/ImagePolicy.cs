@@ -27,7 +27,7 @@ public sealed class ImagePolicy(string preset, IReadOnlyList<IImageRule> rules)
                 new NoReservedTags(),
                 new DownloadNeedsPermission(),
             ],
-            PolicyOptions.Conoha => [new ProjectImageSizeQuota(store, (long)options.ConohaDefaultImageSizeGb << 30)],
+            PolicyOptions.Conoha => [new ProjectImageSizeQuota(store, options.ConohaDefaultImageSize, options.ConohaImageSizeStep)],
             _ => [],
         };
         return new ImagePolicy(preset, rules);

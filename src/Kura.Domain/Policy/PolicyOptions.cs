@@ -19,9 +19,13 @@ public sealed class PolicyOptions
     /// <summary><c>OpenStack</c> (plain Glance, the default), <c>Nhn</c> or <c>Conoha</c>.</summary>
     public string Preset { get; set; } = OpenStack;
 
-    /// <summary>ConoHa: a project's image-size quota until it sets its own with <c>PUT /v2/quota</c>, in GB (2^30 bytes).</summary>
-    [Range(1, 1_000_000)]
-    public int ConohaDefaultImageSizeGb { get; set; } = 50;
+    /// <summary>ConoHa: a project's image-size quota in bytes until it chooses its own with <c>PUT /v2/quota</c> (50 GB; 1 GB = 2^30 bytes).</summary>
+    [Range(1, long.MaxValue)]
+    public long ConohaDefaultImageSize { get; set; } = 50L << 30;
+
+    /// <summary>ConoHa: the step in bytes between the quotas a project may choose (500 GB): default, default + step, …</summary>
+    [Range(1, long.MaxValue)]
+    public long ConohaImageSizeStep { get; set; } = 500L << 30;
 
     public bool Is(string preset) => string.Equals(Preset, preset, StringComparison.OrdinalIgnoreCase);
 }
