@@ -57,6 +57,15 @@ public sealed class NhnFixture : IAsyncLifetime
         return header["resultMessage"]!.GetValue<string>();
     }
 
+    /// <summary>The status line of a Glance error page: <c>code</c> of the JSON form, or the first line of the text form.</summary>
+    public static async Task<string> GlanceCodeAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return response.Content.Headers.ContentType?.MediaType == "application/json"
+            ? JsonNode.Parse(text)!["code"]!.GetValue<string>()
+            : text.Split('\n')[0];
+    }
+
     public static void AssertSuccess(JsonNode body)
     {
         var header = body["header"]!;
