@@ -67,7 +67,7 @@ xunit() {
 echo "== xunit: tests/Kura.Tests (unit, HTTP integration on SQLite, store conformance on both backends, multi-node)"
 xunit xunit
 echo "== xunit: the HTTP integration suite with PostgreSQL as the metadata backend"
-KURA_TEST_DATABASE=Postgres xunit xunit-postgres --filter 'FullyQualifiedName~Kura.Tests.Api|FullyQualifiedName~Kura.Tests.Storage.RecoveryTests'
+KURA_TEST_DATABASE=Postgres xunit xunit-postgres --filter 'FullyQualifiedName~Kura.Tests.Api|FullyQualifiedName~Kura.Tests.Providers|FullyQualifiedName~Kura.Tests.Storage.RecoveryTests'
 
 # conformance NAME SCRIPT: runs a conformance script and adds its closing "N passed, N failed[, N skipped]".
 conformance() {

@@ -1,15 +1,20 @@
 using Kura.Api.Common;
+using Kura.Api.Conoha;
 using Kura.Api.Glance;
 using Kura.Api.Identity;
+using Kura.Api.Nhn;
+using Kura.Domain.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kura.Api;
 
 /// <summary>
 /// The HTTP surfaces of Kura on one port, and the order a request meets them:
 /// request id → error mapping → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
+/// The provider preset (<c>Policy:Preset</c>) adds its API: NHN's v1.0 appkey API, or ConoHa's <c>/v2</c> extras.
 /// </summary>
 public static class KuraApi
 {
@@ -38,6 +43,17 @@ public static class KuraApi
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapIdentity();
         app.MapGlanceImages();
+        var policy = app.Services.GetRequiredService<ImagePolicy>();
+        if (policy.Is(PolicyOptions.Nhn))
+        {
+            app.MapNhn();
+        }
+
+        if (policy.Is(PolicyOptions.Conoha))
+        {
+            app.MapConoha();
+        }
+
         return app;
     }
 }

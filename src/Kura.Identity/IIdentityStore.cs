@@ -19,10 +19,15 @@ public interface IIdentityStore
 
     Task<Project?> FindProjectByNameAsync(string domainId, string name, CancellationToken ct);
 
+    /// <summary>The project whose <see cref="Project.Appkey"/> is <paramref name="appkey"/> (an indexed lookup), or null.</summary>
+    Task<Project?> FindProjectByAppkeyAsync(string appkey, CancellationToken ct);
+
     Task<IReadOnlyList<Project>> ListProjectsAsync(string? name, string? domainId, CancellationToken ct);
 
+    /// <summary>Inserts a project with its appkey; false when its name (in its domain) or its appkey is taken.</summary>
     Task<bool> TryAddProjectAsync(Project project, CancellationToken ct);
 
+    /// <summary>Writes name, description, enabled and appkey; false when the name or the appkey is taken.</summary>
     Task<bool> TryUpdateProjectAsync(Project project, CancellationToken ct);
 
     Task<bool> DeleteProjectAsync(string id, CancellationToken ct);

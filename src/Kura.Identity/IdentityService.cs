@@ -180,18 +180,24 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 
     // ---- administration ------------------------------------------------------------------------------------
 
-    public async Task<Project> CreateProjectAsync(string name, string? domainId, string? description, bool enabled, CancellationToken ct)
+    /// <summary>Creates a project; without an <paramref name="appkey"/> it gets a generated one (docs/PROVIDERS.md).</summary>
+    public async Task<Project> CreateProjectAsync(string name, string? domainId, string? description, bool enabled, string? appkey, CancellationToken ct)
     {
         CheckName(name, "project");
         domainId ??= DefaultDomainId;
         _ = await store.FindDomainAsync(domainId, ct) ?? throw NotFound("domain", domainId);
-        var project = new Project(NewId(), name, domainId, description ?? string.Empty, enabled);
+        if (appkey is not null)
+        {
+            await CheckAppkeyAsync(appkey, null, ct);
+        }
+
+        var project = new Project(NewId(), name, domainId, description ?? string.Empty, enabled) { Appkey = appkey ?? NewAppkey() };
         return await store.TryAddProjectAsync(project, ct)
             ? project
             : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
     }
 
-    public async Task<Project> UpdateProjectAsync(string id, string? name, string? description, bool? enabled, CancellationToken ct)
+    public async Task<Project> UpdateProjectAsync(string id, string? name, string? description, bool? enabled, string? appkey, CancellationToken ct)
     {
         var project = await store.FindProjectAsync(id, ct) ?? throw NotFound("project", id);
         if (name is not null)
@@ -199,12 +205,47 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             CheckName(name, "project");
         }
 
-        var updated = project with { Name = name ?? project.Name, Description = description ?? project.Description, Enabled = enabled ?? project.Enabled };
+        if (appkey is not null)
+        {
+            await CheckAppkeyAsync(appkey, id, ct);
+        }
+
+        var updated = project with
+        {
+            Name = name ?? project.Name,
+            Description = description ?? project.Description,
+            Enabled = enabled ?? project.Enabled,
+            Appkey = appkey ?? project.Appkey ?? NewAppkey(),
+        };
         var saved = await store.TryUpdateProjectAsync(updated, ct);
         ForgetValidatedTokens();
         return saved
             ? updated
             : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
+    }
+
+    /// <summary>The enabled project an NHN v1.0 appkey names, or null when no enabled project has it.</summary>
+    public async Task<Project?> FindProjectByAppkeyAsync(string appkey, CancellationToken ct) =>
+        IsValidAppkey(appkey) && await store.FindProjectByAppkeyAsync(appkey, ct) is { Enabled: true } project ? project : null;
+
+    /// <summary>An appkey: 1 to 64 characters, letters, digits, <c>-</c> and <c>_</c>, so that it is one URL path segment as is.</summary>
+    public static bool IsValidAppkey(string appkey) =>
+        appkey.Length is > 0 and <= 64 && appkey.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>32 random hex digits (128 bits), as the migration gives projects that predate appkeys.</summary>
+    public static string NewAppkey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private async Task CheckAppkeyAsync(string appkey, string? projectId, CancellationToken ct)
+    {
+        if (!IsValidAppkey(appkey))
+        {
+            throw KuraException.BadRequest("Invalid input for field 'project.appkey': 1 to 64 letters, digits, '-' or '_'.");
+        }
+
+        if (await store.FindProjectByAppkeyAsync(appkey, ct) is { } holder && holder.Id != projectId)
+        {
+            throw Conflict("project", "the appkey is already given to another project.");
+        }
     }
 
     public async Task DeleteProjectAsync(string id, CancellationToken ct)
@@ -356,7 +397,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         var project = await store.FindProjectByNameAsync(DefaultDomainId, "admin", ct)
-            ?? await CreateProjectAsync("admin", DefaultDomainId, "Bootstrap project for initializing the cloud.", true, ct);
+            ?? await CreateProjectAsync("admin", DefaultDomainId, "Bootstrap project for initializing the cloud.", true, null, ct);
         var generated = string.IsNullOrEmpty(adminPassword);
         var password = generated ? Base64Url(RandomNumberGenerator.GetBytes(18)) : adminPassword!;
         var admin = await CreateUserAsync("admin", DefaultDomainId, password, project.Id, null, null, true, ct);

@@ -2,7 +2,11 @@ namespace Kura.Identity;
 
 public sealed record IdentityDomain(string Id, string Name, string Description, bool Enabled);
 
-public sealed record Project(string Id, string Name, string DomainId, string Description, bool Enabled);
+public sealed record Project(string Id, string Name, string DomainId, string Description, bool Enabled)
+{
+    /// <summary>The key that names this project in NHN Cloud's v1.0 API (<c>/v1.0/appkeys/{appkey}/…</c>); unique.</summary>
+    public string? Appkey { get; init; }
+}
 
 public sealed record User(string Id, string Name, string DomainId, bool Enabled, string? DefaultProjectId, string? Email, string? Description)
 {

@@ -5,6 +5,7 @@ using Kura.Domain.Cluster;
 using Kura.Domain.Images;
 using Kura.Domain.Imports;
 using Kura.Domain.Metadefs;
+using Kura.Domain.Policy;
 using Kura.Identity;
 using Kura.Server.Cluster;
 using Kura.Server.Imports;
@@ -43,7 +44,14 @@ public static class KuraServer
 
         var dataDirectory = Path.GetFullPath(builder.Configuration["DataDirectory"] ?? "data");
         var services = builder.Services;
-        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => PolicyOptions.Presets.Any(o.Is), $"Policy:Preset takes {string.Join(", ", PolicyOptions.Presets)}.")
+            .ValidateOnStart();
+        services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.Section)
+            .PostConfigure<IOptions<PolicyOptions>>((o, policy) => o.ApplyPresetDefaults(policy.Value, key => builder.Configuration.GetSection($"{ImageOptions.Section}:{key}").Exists()))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section)
             .PostConfigure(o => o.ApplyListDefaults(key => builder.Configuration.GetSection($"{ImportOptions.Section}:{key}").Exists()))
@@ -51,6 +59,8 @@ public static class KuraServer
             .Validate(o => o.EnabledMethods.All(m => ImportOptions.KnownMethods.Contains(m)), $"Import:EnabledMethods takes {string.Join(", ", ImportOptions.KnownMethods)}.")
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImageOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PolicyOptions>>().Value);
+        services.AddSingleton(sp => ImagePolicy.For(sp.GetRequiredService<PolicyOptions>(), sp.GetRequiredService<IImageStore>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<IdentityOptions>>().Value);
         services.AddSingleton(TimeProvider.System);

@@ -12,7 +12,7 @@ namespace Kura.Storage.Postgres;
 /// </summary>
 public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
 {
-    private const string ProjectColumns = "id, name, domain_id, description, enabled";
+    private const string ProjectColumns = "id, name, domain_id, description, enabled, appkey";
     private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash";
     private const string TokenColumns = "digest, user_id, project_id, methods, issued_at, expires_at, audit_ids";
 
@@ -34,14 +34,17 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
     public Task<Project?> FindProjectByNameAsync(string domainId, string name, CancellationToken ct) =>
         SingleAsync($"SELECT {ProjectColumns} FROM projects WHERE domain_id = @a AND name = @b", ReadProject, ct, domainId, name);
 
+    public Task<Project?> FindProjectByAppkeyAsync(string appkey, CancellationToken ct) =>
+        SingleAsync($"SELECT {ProjectColumns} FROM projects WHERE appkey = @a", ReadProject, ct, appkey);
+
     public Task<IReadOnlyList<Project>> ListProjectsAsync(string? name, string? domainId, CancellationToken ct) =>
         ListAsync($"SELECT {ProjectColumns} FROM projects WHERE (@a IS NULL OR name = @a) AND (@b IS NULL OR domain_id = @b) ORDER BY name, id", ReadProject, ct, name, domainId);
 
     public Task<bool> TryAddProjectAsync(Project p, CancellationToken ct) =>
-        TryInsertAsync($"INSERT INTO projects ({ProjectColumns}) VALUES (@a, @b, @c, @d, @e)", ct, p.Id, p.Name, p.DomainId, p.Description, p.Enabled);
+        TryInsertAsync($"INSERT INTO projects ({ProjectColumns}) VALUES (@a, @b, @c, @d, @e, @f)", ct, p.Id, p.Name, p.DomainId, p.Description, p.Enabled, p.Appkey);
 
     public Task<bool> TryUpdateProjectAsync(Project p, CancellationToken ct) =>
-        TryChangeAsync("UPDATE projects SET name = @b, description = @c, enabled = @d WHERE id = @a", ct, p.Id, p.Name, p.Description, p.Enabled);
+        TryChangeAsync("UPDATE projects SET name = @b, description = @c, enabled = @d, appkey = @e WHERE id = @a", ct, p.Id, p.Name, p.Description, p.Enabled, p.Appkey);
 
     public async Task<bool> DeleteProjectAsync(string id, CancellationToken ct) =>
         await ChangeAsync("DELETE FROM projects WHERE id = @a", ct, id) > 0;
@@ -235,7 +238,8 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
 
     private static IdentityDomain ReadDomain(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3));
 
-    private static Project ReadProject(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4));
+    private static Project ReadProject(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)) { Appkey = r.IsDBNull(5) ? null : r.GetString(5) };
 
     private static Role ReadRole(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), null, r.IsDBNull(2) ? null : r.GetString(2));
 

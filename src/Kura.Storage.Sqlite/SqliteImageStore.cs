@@ -135,6 +135,28 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return true;
     }
 
+    public async Task<long?> FindStorageQuotaAsync(string owner, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT image_size FROM project_quotas WHERE project_id = $owner";
+        cmd.Parameters.AddWithValue("$owner", owner);
+        return await cmd.ExecuteScalarAsync(ct) is long bytes ? bytes : null;
+    }
+
+    public async Task SetStorageQuotaAsync(string owner, long bytes, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO project_quotas (project_id, image_size) VALUES ($owner, $bytes)
+            ON CONFLICT (project_id) DO UPDATE SET image_size = excluded.image_size
+            """;
+        cmd.Parameters.AddWithValue("$owner", owner);
+        cmd.Parameters.AddWithValue("$bytes", bytes);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<ProjectUsage> GetUsageAsync(string owner, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -1,5 +1,6 @@
 using Kura.Api.Glance;
 using Kura.Api.Identity;
+using Kura.Api.Nhn;
 using Kura.Domain;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Kura.Api.Common;
 
 /// <summary>
-/// Catches what handlers throw and hands it to the error mapper of the request's dialect (Keystone under
-/// <c>/identity</c>, Glance elsewhere). A request the client abandoned gets no answer; anything unexpected is
+/// Catches what handlers throw and hands it to the error mapper of the request's dialect (<see cref="Dialects.Of"/>:
+/// Keystone under <c>/identity</c>, NHN's envelope under <c>/v1.0</c> and <c>/compute</c> with the Nhn preset, Glance
+/// elsewhere). A request the client abandoned gets no answer; anything unexpected is
 /// logged and becomes a 500 in the dialect's shape.
 /// </summary>
 public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
@@ -21,11 +23,16 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         }
         catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
         {
-            LogAborted(ctx.Request.Method, ctx.Request.Path);
+            LogAborted(ctx.Request.Method, NhnApi.Redact(ctx.Request.Path));
         }
         catch (KuraException ex) when (!ctx.Response.HasStarted)
         {
             await WriteAsync(ctx, ex);
+        }
+        catch (NhnException ex) when (!ctx.Response.HasStarted)
+        {
+            ctx.Response.Clear();
+            await NhnErrors.WriteAsync(ctx, ex);
         }
         catch (BadHttpRequestException ex) when (!ctx.Response.HasStarted)
         {
@@ -36,21 +43,19 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         {
             // The database went away (restart, failover, network): nothing was committed half-way, and the client
             // may retry. The connection pool reconnects by itself once the database is back.
-            LogStoreUnavailable(ctx.Request.Method, ctx.Request.Path, ex.GetType().Name, ex.Message);
+            LogStoreUnavailable(ctx.Request.Method, NhnApi.Redact(ctx.Request.Path), ex.GetType().Name, ex.Message);
             await WriteAsync(ctx, new KuraException(ErrorKind.ServiceUnavailable, "The image service's database is unavailable at the moment; try again shortly."));
         }
         catch (Exception ex) when (!ctx.Response.HasStarted)
         {
-            LogUnhandled(ex, ctx.Request.Method, ctx.Request.Path);
+            LogUnhandled(ex, ctx.Request.Method, NhnApi.Redact(ctx.Request.Path));
             ctx.Response.Clear();
-            if (IsIdentity(ctx))
+            await (Dialects.Of(ctx) switch
             {
-                await KeystoneErrors.WriteAsync(ctx, 500, "An unexpected error prevented the server from fulfilling your request.");
-            }
-            else
-            {
-                await GlanceErrors.WriteAsync(ctx, 500, null);
-            }
+                Dialect.Keystone => KeystoneErrors.WriteAsync(ctx, 500, "An unexpected error prevented the server from fulfilling your request."),
+                Dialect.Nhn => NhnErrors.WriteUnexpectedAsync(ctx),
+                _ => GlanceErrors.WriteAsync(ctx, 500, null),
+            });
         }
     }
 
@@ -58,11 +63,14 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
     public static Task WriteStatusAsync(HttpContext ctx)
     {
         var status = ctx.Response.StatusCode;
-        if (IsIdentity(ctx))
+        switch (Dialects.Of(ctx))
         {
-            return KeystoneErrors.WriteAsync(ctx, status, status == 405
-                ? $"The method {ctx.Request.Method} is not allowed for this resource."
-                : "The resource could not be found.");
+            case Dialect.Keystone:
+                return KeystoneErrors.WriteAsync(ctx, status, status == 405
+                    ? $"The method {ctx.Request.Method} is not allowed for this resource."
+                    : "The resource could not be found.");
+            case Dialect.Nhn:
+                return NhnErrors.WriteStatusAsync(ctx);
         }
 
         return status == 405
@@ -73,7 +81,12 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
     private static Task WriteAsync(HttpContext ctx, KuraException ex)
     {
         ctx.Response.Clear();
-        return IsIdentity(ctx) ? KeystoneErrors.WriteAsync(ctx, ex) : GlanceErrors.WriteAsync(ctx, ex);
+        return Dialects.Of(ctx) switch
+        {
+            Dialect.Keystone => KeystoneErrors.WriteAsync(ctx, ex),
+            Dialect.Nhn => NhnErrors.WriteAsync(ctx, ex),
+            _ => GlanceErrors.WriteAsync(ctx, ex),
+        };
     }
 
     /// <summary>A transient database failure (every ADO.NET driver marks them) anywhere in the exception chain.</summary>
@@ -89,8 +102,6 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
 
         return false;
     }
-
-    private static bool IsIdentity(HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/identity", StringComparison.Ordinal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} abandoned by the client")]
     private partial void LogAborted(string method, string path);

@@ -7,7 +7,7 @@ namespace Kura.Api.Glance;
 /// <summary>
 /// Glance's version negotiation (reference §1.1, §1.3), which runs before authentication: <c>/versions</c> answers
 /// 200 with the versions document, <c>/v2</c> and <c>/v2.N</c> prefixes are rewritten to <c>/v2</c>, and any other
-/// first path segment that no other Kura surface owns answers 300 with the same document.
+/// first path segment that no other Kura surface owns (identity, health, a provider's API) answers 300 with the same document.
 /// </summary>
 public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityOptions identity)
 {
@@ -33,7 +33,7 @@ public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityO
         var slash = rest.IndexOf('/');
         var first = (slash < 0 ? rest : rest[..slash]).ToString();
 
-        if (OtherSurfaces.Contains(first))
+        if (OtherSurfaces.Contains(first) || Dialects.Of(ctx) == Dialect.Nhn)
         {
             await next(ctx);
             return;

@@ -61,6 +61,8 @@ public static class IdentityAdminApi
         is_domain = false,
         tags = Array.Empty<string>(),
         options = new { },
+        // Kura's extra attribute (Keystone renders extra attributes at the top level): the NHN v1.0 appkey.
+        appkey = p.Appkey,
         links = new { self = $"{baseUrl}/identity/v3/projects/{p.Id}" },
     };
 
@@ -167,7 +169,7 @@ public static class IdentityAdminApi
         var body = await BodyAsync(ctx, "project");
         var name = IdentityApi.Str(body, "name") ?? throw IdentityApi.Malformed("name");
         var project = await ids.CreateProjectAsync(name, IdentityApi.Str(body, "domain_id"), IdentityApi.Str(body, "description"),
-            IdentityApi.Bool(body, "enabled") ?? true, ctx.RequestAborted);
+            IdentityApi.Bool(body, "enabled") ?? true, IdentityApi.Str(body, "appkey"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, new { project = ProjectJson(project, BaseUrl.Of(ctx, ids.Options.PublicUrl)) });
     }
 
@@ -183,7 +185,7 @@ public static class IdentityAdminApi
         await AdminAsync(ctx, ids, "update_project");
         var body = await BodyAsync(ctx, "project");
         var project = await ids.UpdateProjectAsync(id, IdentityApi.Str(body, "name"), IdentityApi.Str(body, "description"),
-            IdentityApi.Bool(body, "enabled"), ctx.RequestAborted);
+            IdentityApi.Bool(body, "enabled"), IdentityApi.Str(body, "appkey"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { project = ProjectJson(project, BaseUrl.Of(ctx, ids.Options.PublicUrl)) });
     }
 

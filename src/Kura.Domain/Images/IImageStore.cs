@@ -25,6 +25,12 @@ public interface IImageStore
     /// <summary>What <paramref name="owner"/>'s images hold, for quotas and <c>/v2/info/usage</c>.</summary>
     Task<ProjectUsage> GetUsageAsync(string owner, CancellationToken ct);
 
+    /// <summary>The project's own image-size quota in bytes (ConoHa's <c>PUT /v2/quota</c>), or null when none was set.</summary>
+    Task<long?> FindStorageQuotaAsync(string owner, CancellationToken ct);
+
+    /// <summary>Sets (inserts or replaces) the project's own image-size quota in bytes.</summary>
+    Task SetStorageQuotaAsync(string owner, long bytes, CancellationToken ct);
+
     /// <summary>Adds a membership; false when the project already is a member of the image.</summary>
     Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct);
 

@@ -70,6 +70,33 @@ public sealed class Image
         return image;
     }
 
+    /// <summary>A copy with its own tag and property lists, so that a change to this image leaves the copy as it was.</summary>
+    public Image Copy()
+    {
+        var copy = Rehydrate(Id, Status, CreatedAt);
+        copy.Name = Name;
+        copy.DiskFormat = DiskFormat;
+        copy.ContainerFormat = ContainerFormat;
+        copy.Visibility = Visibility;
+        copy.Size = Size;
+        copy.VirtualSize = VirtualSize;
+        copy.Checksum = Checksum;
+        copy.OsHashAlgo = OsHashAlgo;
+        copy.OsHashValue = OsHashValue;
+        copy.Protected = Protected;
+        copy.MinRam = MinRam;
+        copy.MinDisk = MinDisk;
+        copy.Owner = Owner;
+        copy.OsHidden = OsHidden;
+        copy.UpdatedAt = UpdatedAt;
+        copy.Location = Location;
+        copy.StagingLocation = StagingLocation;
+        copy.Version = Version;
+        copy.Tags.AddRange(Tags);
+        copy.Properties.AddRange(Properties);
+        return copy;
+    }
+
     /// <summary>Moves the image to <paramref name="target"/> or throws Glance's 409 for an illegal transition.</summary>
     public void MoveTo(string target)
     {

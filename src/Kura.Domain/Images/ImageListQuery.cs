@@ -51,6 +51,9 @@ public sealed class ImageListQuery
 
     public bool OsHidden { get; private set; }
 
+    /// <summary>NHN v1.0: the page starts with the marker image itself rather than after it (docs/PROVIDERS.md).</summary>
+    public bool IncludeMarker { get; set; }
+
     public static ImageListQuery Parse(IEnumerable<KeyValuePair<string, string>> parameters, int defaultLimit, int maxLimit)
     {
         var q = new ImageListQuery { Limit = defaultLimit };

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Kura.Domain.Policy;
 
 namespace Kura.Domain.Images;
 
@@ -38,4 +39,24 @@ public sealed class ImageOptions
     /// <summary>Tags per image (Glance <c>image_tag_quota</c>).</summary>
     [Range(0, 100_000)]
     public int TagQuota { get; set; } = 128;
+
+    /// <summary>
+    /// The preset's own defaults for keys the configuration leaves out (<paramref name="isSet"/> tells which are
+    /// given): NHN lists 100 images per page unless asked for more, and at most 1000.
+    /// </summary>
+    public void ApplyPresetDefaults(PolicyOptions policy, Func<string, bool> isSet)
+    {
+        if (policy.Is(PolicyOptions.Nhn))
+        {
+            if (!isSet(nameof(DefaultListLimit)))
+            {
+                DefaultListLimit = 100;
+            }
+
+            if (!isSet(nameof(MaxListLimit)))
+            {
+                MaxListLimit = 1000;
+            }
+        }
+    }
 }

@@ -84,7 +84,7 @@ public sealed partial class ImageService
 
     /// <summary>
     /// Loads the image, checks the caller may change it, applies <paramref name="change"/> (which returns whether it
-    /// changed anything) and saves with an optimistic version check, retrying on a concurrent write.
+    /// changed anything), lets the preset's rules see the change, and saves with an optimistic version check, retrying on a concurrent write.
     /// </summary>
     private async Task<Image> MutateAsync(Caller caller, string id, string notFound, string forbidden, Func<Image, bool> change, CancellationToken ct)
     {
@@ -97,10 +97,13 @@ public sealed partial class ImageService
             }
 
             var version = image.Version;
+            var before = image.Copy();
             if (!change(image))
             {
                 return image;
             }
+
+            policy.OnUpdate(caller, before, image);
 
             image.UpdatedAt = clock.GetUtcNow();
             if (await store.TryUpdateAsync(image, version, ct))

@@ -2,18 +2,21 @@ using Kura.Domain.Blobs;
 using Kura.Domain.Cluster;
 using Kura.Domain.Formats;
 using Kura.Domain.Imports;
+using Kura.Domain.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace Kura.Domain.Images;
 
 /// <summary>
 /// The image use cases, one method each: who may do what (reference §1.17), in which status, and in which order
-/// metadata and data are written. Stores are the only collaborators; nothing here knows HTTP or SQL.
+/// metadata and data are written. Stores are the only collaborators; nothing here knows HTTP or SQL. The provider
+/// preset's rules (<see cref="ImagePolicy"/>) run at fixed points after Glance's own checks.
 /// </summary>
 public sealed partial class ImageService(
     IImageStore store,
     IBlobStore blobs,
     ImageOptions options,
+    ImagePolicy policy,
     TimeProvider clock,
     ClusterNode node,
     ILogger<ImageService> logger)
@@ -22,6 +25,8 @@ public sealed partial class ImageService(
     public static string DataKey(string imageId) => imageId;
 
     public ImageOptions Options => options;
+
+    public ImagePolicy Policy => policy;
 
     /// <summary>Creates a queued image from already type-checked fields (reference §1.6).</summary>
     public async Task<Image> CreateAsync(Caller caller, IReadOnlyList<KeyValuePair<string, object?>> fields, CancellationToken ct)
@@ -105,6 +110,8 @@ public sealed partial class ImageService(
             Properties = properties,
         };
 
+        policy.OnCreate(caller, created);
+
         if (options.ImageCountQuota > 0 && owner is not null &&
             (await store.GetUsageAsync(owner, ct)).Images is var count && count + 1 > options.ImageCountQuota)
         {
@@ -143,7 +150,14 @@ public sealed partial class ImageService(
             return new ImagePage([], false);
         }
 
-        return await store.ListAsync(query, new ImageVisibilityScope(caller.ProjectId, caller.IsAdmin), marker, ct);
+        var page = await store.ListAsync(query, new ImageVisibilityScope(caller.ProjectId, caller.IsAdmin), marker, ct);
+        if (query.IncludeMarker && marker is not null)
+        {
+            // The marker image first, then the page after it, cut back to the limit.
+            return new ImagePage([marker, .. page.Images.Take(query.Limit - 1)], page.Images.Count + 1 >= query.Limit);
+        }
+
+        return page;
     }
 
     /// <summary>Deletes an image and then its data (reference §1.10).</summary>
@@ -160,6 +174,8 @@ public sealed partial class ImageService(
         {
             throw KuraException.Forbidden($"Image {id} is protected and cannot be deleted.");
         }
+
+        policy.OnDelete(caller, image);
 
         if (!await store.TryDeleteAsync(id, clock.GetUtcNow(), ct))
         {
@@ -206,21 +222,31 @@ public sealed partial class ImageService(
 
     /// <summary>
     /// How many bytes an upload to <paramref name="image"/> may bring: the size cap, or less when the owner's storage
-    /// quota (Glance <c>user_storage_quota</c>) has less room left. No room at all is a 413 before anything is read.
+    /// quota (Glance <c>user_storage_quota</c>, or the preset's per-project quota) has less room left. No room at all
+    /// is a 413 before anything is read.
     /// </summary>
     internal async Task<long> UploadLimitAsync(Image image, CancellationToken ct)
     {
-        if (options.StorageQuota <= 0 || image.Owner is null)
+        var quota = image.Owner is null ? null : await StorageQuotaAsync(image.Owner, ct);
+        if (quota is null)
         {
             return options.SizeCap;
         }
 
-        var remaining = options.StorageQuota - (await store.GetUsageAsync(image.Owner, ct)).StoredBytes;
-        return remaining > 0 ? Math.Min(options.SizeCap, remaining) : throw StorageQuotaExceeded(remaining);
+        var remaining = quota.Value - (await store.GetUsageAsync(image.Owner!, ct)).StoredBytes;
+        return remaining > 0 ? Math.Min(options.SizeCap, remaining) : throw StorageQuotaExceeded(quota.Value, remaining);
     }
 
-    private KuraException StorageQuotaExceeded(long remaining) => new(ErrorKind.PayloadTooLarge,
-        $"Denying attempt to upload image because it exceeds the quota: the project's storage quota is {options.StorageQuota} bytes and {Math.Max(0, remaining)} bytes remain.");
+    /// <summary>The bytes <paramref name="owner"/> may store: the smaller of <c>Images:StorageQuota</c> and the preset's quota; null when unlimited.</summary>
+    public async Task<long?> StorageQuotaAsync(string owner, CancellationToken ct)
+    {
+        var configured = options.StorageQuota > 0 ? options.StorageQuota : (long?)null;
+        var preset = await policy.StorageQuotaAsync(owner, ct);
+        return configured is null ? preset : preset is null ? configured : Math.Min(configured.Value, preset.Value);
+    }
+
+    internal static KuraException StorageQuotaExceeded(long quota, long remaining) => new(ErrorKind.PayloadTooLarge,
+        $"Denying attempt to upload image because it exceeds the quota: the project's storage quota is {quota} bytes and {Math.Max(0, remaining)} bytes remain.");
 
     /// <summary>
     /// Writes <paramref name="source"/> as the data of <paramref name="image"/> (in status saving or importing) and
@@ -240,9 +266,10 @@ public sealed partial class ImageService(
         catch (Exception ex)
         {
             await RollBackDataAsync(image.Id, key, hashing.BytesRead, ex);
+            var quota = limit < options.SizeCap && image.Owner is not null ? await StorageQuotaAsync(image.Owner, CancellationToken.None) : null;
             throw ex switch
             {
-                ImageTooLargeException when limit < options.SizeCap => StorageQuotaExceeded(limit - hashing.BytesRead),
+                ImageTooLargeException when quota is not null => StorageQuotaExceeded(quota.Value, limit - hashing.BytesRead),
                 ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
                 BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
                 ImageFormatException format => KuraException.BadRequest(format.Message),
@@ -291,6 +318,8 @@ public sealed partial class ImageService(
         {
             throw KuraException.Forbidden("The requested image has been deactivated. Image data download is forbidden.");
         }
+
+        policy.OnDownload(caller, image);
 
         if (!image.HasData)
         {

@@ -115,6 +115,14 @@ public sealed partial class ImportService(
             {
                 throw KuraException.Forbidden("You are not permitted to modify this image.");
             }
+
+            // As Glance's import call: no room left in the owner's storage quota (or less than what is staged) is 413 now,
+            // not a failed task later.
+            var limit = await images.UploadLimitAsync(image, ct);
+            if (image.Size > limit && image.Owner is not null && await images.StorageQuotaAsync(image.Owner, ct) is { } quota)
+            {
+                throw ImageService.StorageQuotaExceeded(quota, limit);
+            }
         }
 
         var now = clock.GetUtcNow();

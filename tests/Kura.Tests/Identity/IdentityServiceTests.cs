@@ -142,8 +142,8 @@ public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
     public async Task Names_are_unique_per_domain()
     {
         await AdminAsync();
-        await _ids.CreateProjectAsync("p", null, null, true, CancellationToken.None);
-        var ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateProjectAsync("p", null, null, true, CancellationToken.None));
+        await _ids.CreateProjectAsync("p", null, null, true, null, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateProjectAsync("p", null, null, true, null, CancellationToken.None));
         Assert.Equal(ErrorKind.Conflict, ex.Kind);
         await _ids.CreateUserAsync("u", null, null, null, null, null, true, CancellationToken.None);
         ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateUserAsync("u", null, null, null, null, null, true, CancellationToken.None));

@@ -142,4 +142,14 @@ public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
         Assert.Equal(["mine", "public"], await Names("p1", false, ("tag", "t1")));
         Assert.Empty(await Names("p1", false, ("tag", "t1"), ("tag", "t2")));
     }
+
+    [Fact]
+    public async Task A_project_quota_is_absent_until_set_and_then_replaced()
+    {
+        Assert.Null(await _store.FindStorageQuotaAsync("p1", CancellationToken.None));
+        await _store.SetStorageQuotaAsync("p1", 50L << 30, CancellationToken.None);
+        await _store.SetStorageQuotaAsync("p1", 550L << 30, CancellationToken.None);
+        Assert.Equal(550L << 30, await _store.FindStorageQuotaAsync("p1", CancellationToken.None));
+        Assert.Null(await _store.FindStorageQuotaAsync("p2", CancellationToken.None));
+    }
 }

@@ -33,6 +33,8 @@ public abstract class TestDatabase : IAsyncLifetime
     {
         private readonly TempSqlite _db = new();
 
+        public string Directory => _db.Directory;
+
         public override IImageStore Images => new SqliteImageStore(_db.Database);
 
         public override IIdentityStore Identity => new SqliteIdentityStore(_db.Database);

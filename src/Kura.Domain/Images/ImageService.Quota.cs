@@ -1,0 +1,31 @@
+using Kura.Domain.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace Kura.Domain.Images;
+
+/// <summary>A project choosing its own image-size quota (ConoHa's <c>PUT /v2/quota</c>).</summary>
+public sealed partial class ImageService
+{
+    /// <summary>
+    /// Sets the caller's project's image-size quota: a plan the preset offers, and never below what the project
+    /// already stores. Any role on the project may change it, as any role acts for the project in Glance.
+    /// </summary>
+    public async Task SetStorageQuotaAsync(Caller caller, long bytes, CancellationToken ct)
+    {
+        var rule = policy.Rules.OfType<ProjectImageSizeQuota>().FirstOrDefault()
+            ?? throw KuraException.NotFound("This cloud has no per-project image-size quota.");
+        var owner = caller.ProjectId ?? throw KuraException.Forbidden("The token is not scoped to a project.");
+        rule.CheckPlan(bytes);
+        var stored = (await store.GetUsageAsync(owner, ct)).StoredBytes;
+        if (bytes < stored)
+        {
+            throw KuraException.Conflict($"Invalid image_size: the project already stores {stored} bytes of images, more than {bytes} bytes.");
+        }
+
+        await store.SetStorageQuotaAsync(owner, bytes, ct);
+        LogQuotaSet(owner, bytes);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Project {ProjectId} image-size quota set to {Bytes} bytes")]
+    private partial void LogQuotaSet(string projectId, long bytes);
+}
