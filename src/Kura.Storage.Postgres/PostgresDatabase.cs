@@ -26,6 +26,15 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
             builder.ApplicationName = "kura";
         }
 
+        // Kura's statements are few and repeat constantly: prepare them on each connection after two uses, so the
+        // server plans a show or a list page once instead of on every request (unless the operator chose otherwise).
+        if (!connectionString.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase) &&
+            !connectionString.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

@@ -52,11 +52,13 @@ public static class ImageListSql
         var project = param(scope.ProjectId ?? string.Empty);
         if (!scope.IsAdmin)
         {
-            var memberStatus = query.MemberStatus == "all" ? string.Empty : " AND m.status = " + param(query.MemberStatus);
+            // The membership is one primary-key probe per shared image, as a scalar subquery: PostgreSQL would
+            // otherwise hash every membership of the project before returning the first row.
+            var membership = $"(SELECT m.status FROM image_members m WHERE m.image_id = i.id AND m.member = {project})";
+            var isMember = query.MemberStatus == "all" ? membership + " IS NOT NULL" : membership + " = " + param(query.MemberStatus);
             sql.Append($"""
                  AND (i.visibility IN ('public', 'community') OR i.owner = {project}
-                      OR (i.visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m
-                          WHERE m.image_id = i.id AND m.member = {project}{memberStatus})))
+                      OR (i.visibility = 'shared' AND {isMember}))
                 """);
         }
 

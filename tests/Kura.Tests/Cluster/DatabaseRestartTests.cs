@@ -33,7 +33,9 @@ public sealed class DatabaseRestartTests
             var token = await kura.AdminTokenAsync();
             var id = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
             var statuses = new ConcurrentBag<HttpStatusCode>();
-            var acknowledged = new ConcurrentBag<string>();
+            // Each writer sets its own property to 0, 1, 2, …; the last value it saw acknowledged must survive
+            // (a later one may also have been committed just before its answer was lost).
+            var acknowledged = new ConcurrentDictionary<string, int>();
             var badBodies = new ConcurrentBag<string>();
             using var stop = new CancellationTokenSource();
             var load = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
@@ -42,11 +44,11 @@ public sealed class DatabaseRestartTests
                 {
                     using var response = worker % 2 == 0
                         ? await kura.SendAsync(HttpMethod.Get, "v2/images?limit=5", token, null)
-                        : await PatchAsync(kura, token, id, $"w{worker}_{i}");
+                        : await PatchAsync(kura, token, id, $"w{worker}", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     statuses.Add(response.StatusCode);
                     if (response.StatusCode == HttpStatusCode.OK && worker % 2 == 1)
                     {
-                        acknowledged.Add($"w{worker}_{i}");
+                        acknowledged[$"w{worker}"] = i;
                     }
 
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
@@ -89,8 +91,9 @@ public sealed class DatabaseRestartTests
 
             Assert.Equal(HttpStatusCode.OK, last);
             var image = await kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null);
-            Assert.All(acknowledged, key => Assert.NotNull(image[key]));
-            using var after = await PatchAsync(kura, token, id, "after_restart");
+            Assert.Equal(4, acknowledged.Count);
+            Assert.All(acknowledged, pair => Assert.True(int.Parse(image[pair.Key]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) >= pair.Value, pair.Key));
+            using var after = await PatchAsync(kura, token, id, "after_restart", "x");
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         }
         finally
@@ -100,9 +103,9 @@ public sealed class DatabaseRestartTests
         }
     }
 
-    private static async Task<HttpResponseMessage> PatchAsync(KuraHost kura, string token, string id, string key)
+    private static async Task<HttpResponseMessage> PatchAsync(KuraHost kura, string token, string id, string key, string value)
     {
-        var content = new StringContent($$"""[{"op": "add", "path": "/{{key}}", "value": "x"}]""");
+        var content = new StringContent($$"""[{"op": "add", "path": "/{{key}}", "value": "{{value}}"}]""");
         content.Headers.ContentType = new MediaTypeHeaderValue("application/openstack-images-v2.1-json-patch");
         return await kura.SendAsync(HttpMethod.Patch, $"v2/images/{id}", token, content);
     }
