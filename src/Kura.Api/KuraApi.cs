@@ -3,6 +3,7 @@ using Kura.Api.Conoha;
 using Kura.Api.Glance;
 using Kura.Api.Identity;
 using Kura.Api.Nhn;
+using Kura.Api.Operations;
 using Kura.Domain.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace Kura.Api;
 
 /// <summary>
 /// The HTTP surfaces of Kura on one port, and the order a request meets them:
-/// request id → error mapping → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
+/// request id → metrics → error mapping → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
 /// The provider preset (<c>Policy:Preset</c>) adds its API: NHN's v1.0 appkey API, or ConoHa's <c>/v2</c> extras.
 /// </summary>
 public static class KuraApi
@@ -21,6 +22,7 @@ public static class KuraApi
     public static WebApplication UseKura(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<MetricsMiddleware>();
         app.UseMiddleware<ErrorMiddleware>();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode is 404 or 405
             ? ErrorMiddleware.WriteStatusAsync(context.HttpContext)
@@ -41,6 +43,7 @@ public static class KuraApi
         app.UseRouting();
 
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapOperations();
         app.MapIdentity();
         app.MapGlanceImages();
         var policy = app.Services.GetRequiredService<ImagePolicy>();

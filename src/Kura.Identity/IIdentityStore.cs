@@ -44,6 +44,15 @@ public interface IIdentityStore
 
     Task<bool> DeleteUserAsync(string id, CancellationToken ct);
 
+    /// <summary>
+    /// Counts a failed password authentication of <paramref name="userId"/> at <paramref name="at"/>, starting again
+    /// from one when the previous failure is before <paramref name="resetBefore"/>; returns the new count.
+    /// </summary>
+    Task<int> RecordAuthFailureAsync(string userId, DateTimeOffset at, DateTimeOffset resetBefore, CancellationToken ct);
+
+    /// <summary>Clears the failure count after a successful authentication.</summary>
+    Task ResetAuthFailuresAsync(string userId, CancellationToken ct);
+
     Task<Role?> FindRoleAsync(string id, CancellationToken ct);
 
     Task<Role?> FindRoleByNameAsync(string name, CancellationToken ct);

@@ -23,6 +23,17 @@ public sealed class IdentityOptions
     [Range(1, 10_000_000)]
     public int PasswordIterations { get; set; } = 210_000;
 
+    /// <summary>
+    /// Consecutive failed password authentications after which a user is locked out (Keystone's
+    /// <c>[security_compliance] lockout_failure_attempts</c>). Zero, Keystone's default, turns lockout off.
+    /// </summary>
+    [Range(0, 1000)]
+    public int LockoutFailureAttempts { get; set; }
+
+    /// <summary>How long a locked-out user stays locked after the last failure (Keystone's <c>lockout_duration</c>, 1800 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Region name of every catalog endpoint.</summary>
     [Required]
     public string Region { get; set; } = "RegionOne";

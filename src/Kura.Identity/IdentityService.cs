@@ -41,12 +41,35 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             user = domain is null ? null : await store.FindUserByNameAsync(domain.Id, userName, ct);
         }
 
+        var now = clock.GetUtcNow();
+        var lockout = options.LockoutFailureAttempts;
+        if (user is not null && lockout > 0 && user.FailedAuthCount >= lockout && user.FailedAuthAt > now - options.LockoutDuration)
+        {
+            // Locked: not even the right password opens it until the lockout has run out (as Keystone).
+            LogLockedOut(user.Id);
+            throw new KuraException(ErrorKind.Unauthorized, $"The account is locked for user: {user.Id}.");
+        }
+
         // Hash even when the user does not exist, so timing does not tell which user names exist.
         var ok = PasswordHasher.Verify(password, user?.PasswordHash ?? DummyHash);
         if (user is null || !ok || !user.Enabled)
         {
-            LogAuthFailed(userId ?? userName ?? "?");
+            if (user is not null && lockout > 0)
+            {
+                var failures = await store.RecordAuthFailureAsync(user.Id, now, now - options.LockoutDuration, ct);
+                LogAuthFailedCounted(user.Id, failures, lockout);
+            }
+            else
+            {
+                LogAuthFailed(userId ?? userName ?? "?");
+            }
+
             throw Unauthorized();
+        }
+
+        if (user.FailedAuthCount > 0)
+        {
+            await store.ResetAuthFailuresAsync(user.Id, ct);
         }
 
         return user;
@@ -450,6 +473,12 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication failed for user {User}")]
     private partial void LogAuthFailed(string user);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication failed for user {User}: {Failures} consecutive failures (lockout at {Limit})")]
+    private partial void LogAuthFailedCounted(string user, int failures, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication refused for user {User}: the account is locked out")]
+    private partial void LogLockedOut(string user);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Identity bootstrapped: admin user {UserId} on project {ProjectId}")]
     private partial void LogBootstrapped(string userId, string projectId);

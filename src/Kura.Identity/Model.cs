@@ -12,6 +12,11 @@ public sealed record User(string Id, string Name, string DomainId, bool Enabled,
 {
     /// <summary>The stored KDF output ("pbkdf2-sha512$iterations$salt$hash"); never serialized to clients.</summary>
     public string? PasswordHash { get; init; }
+
+    /// <summary>Consecutive failed password authentications, and when the last one was (for lockout).</summary>
+    public int FailedAuthCount { get; init; }
+
+    public DateTimeOffset? FailedAuthAt { get; init; }
 }
 
 public sealed record Role(string Id, string Name, string? DomainId, string? Description);

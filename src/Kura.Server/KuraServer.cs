@@ -123,6 +123,7 @@ public static class KuraServer
         services.AddSingleton<IImportScheduler>(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
+        services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
 

@@ -270,6 +270,20 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
         return result;
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT status, COUNT(*) FROM images WHERE NOT deleted GROUP BY status", connection);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

@@ -8,7 +8,7 @@ namespace Kura.Storage.Sqlite;
 public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
 {
     private const string ProjectColumns = "id, name, domain_id, description, enabled, appkey";
-    private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash";
+    private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash, failed_auth_count, failed_auth_at";
     private const string TokenColumns = "digest, user_id, project_id, methods, issued_at, expires_at, audit_ids";
 
     public Task<IdentityDomain?> FindDomainAsync(string id, CancellationToken ct) =>
@@ -54,7 +54,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
         ListAsync($"SELECT {UserColumns} FROM users WHERE ($a IS NULL OR name = $a) AND ($b IS NULL OR domain_id = $b) ORDER BY name, id", ReadUser, ct, name, domainId);
 
     public Task<bool> TryAddUserAsync(User u, CancellationToken ct) =>
-        TryInsertAsync($"INSERT INTO users ({UserColumns}) VALUES ($a, $b, $c, $d, $e, $f, $g, $h)", ct,
+        TryInsertAsync($"INSERT INTO users (id, name, domain_id, enabled, default_project_id, email, description, password_hash) VALUES ($a, $b, $c, $d, $e, $f, $g, $h)", ct,
             u.Id, u.Name, u.DomainId, u.Enabled, u.DefaultProjectId, u.Email, u.Description, u.PasswordHash);
 
     public Task<bool> TryUpdateUserAsync(User u, CancellationToken ct) =>
@@ -65,6 +65,17 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
 
     public async Task<bool> DeleteUserAsync(string id, CancellationToken ct) =>
         await ExecuteAsync("DELETE FROM users WHERE id = $a", ct, id) > 0;
+
+    public async Task<int> RecordAuthFailureAsync(string userId, DateTimeOffset at, DateTimeOffset resetBefore, CancellationToken ct) =>
+        (await ListAsync("""
+            UPDATE users SET failed_auth_count = CASE WHEN failed_auth_at IS NULL OR failed_auth_at < $c THEN 1 ELSE failed_auth_count + 1 END,
+                failed_auth_at = $b
+            WHERE id = $a
+            RETURNING failed_auth_count
+            """, r => r.GetInt32(0), ct, userId, Micros.From(at), Micros.From(resetBefore))).SingleOrDefault();
+
+    public Task ResetAuthFailuresAsync(string userId, CancellationToken ct) =>
+        ExecuteAsync("UPDATE users SET failed_auth_count = 0, failed_auth_at = NULL WHERE id = $a", ct, userId);
 
     public Task<Role?> FindRoleAsync(string id, CancellationToken ct) =>
         SingleAsync("SELECT id, name, description FROM roles WHERE id = $a", ReadRole, ct, id);
@@ -219,5 +230,7 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
             r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))
         {
             PasswordHash = r.IsDBNull(7) ? null : r.GetString(7),
+            FailedAuthCount = r.GetInt32(8),
+            FailedAuthAt = r.IsDBNull(9) ? null : Micros.To(r.GetInt64(9)),
         };
 }

@@ -289,6 +289,21 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return result;
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT status, COUNT(*) FROM images WHERE deleted = 0 GROUP BY status";
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);

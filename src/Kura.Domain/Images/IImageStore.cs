@@ -53,6 +53,9 @@ public interface IImageStore
     /// </summary>
     Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct);
 
+    /// <summary>How many images (not deleted) have each status, for <c>/metrics</c>.</summary>
+    Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct);
+
     /// <summary>Every data and staging location an image still points at, for sweeping orphaned blobs.</summary>
     Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct);
 }

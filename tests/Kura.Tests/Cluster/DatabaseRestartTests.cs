@@ -109,4 +109,46 @@ public sealed class DatabaseRestartTests
         content.Headers.ContentType = new MediaTypeHeaderValue("application/openstack-images-v2.1-json-patch");
         return await kura.SendAsync(HttpMethod.Patch, $"v2/images/{id}", token, content);
     }
+
+    [Fact]
+    public async Task The_healthcheck_says_503_while_the_database_refuses_connections_and_OK_again_after()
+    {
+        var (database, connectionString) = await PostgresServer.CreateDatabaseAsync();
+        var data = Directory.CreateTempSubdirectory("kura-health-").FullName;
+        var kura = await KuraHost.StartNodeAsync(data, connectionString);
+        try
+        {
+            using (var ok = await kura.Http.GetAsync("healthcheck"))
+            {
+                Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            }
+
+            await AdminSqlAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
+            using (var down = await kura.Http.GetAsync("healthcheck"))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+                Assert.Equal("DATABASE UNAVAILABLE", await down.Content.ReadAsStringAsync());
+            }
+
+            await AdminSqlAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true");
+            using var back = await kura.Http.GetAsync("healthcheck");
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        }
+        finally
+        {
+            await kura.DisposeAsync();
+            await PostgresServer.DropDatabaseAsync(database);
+        }
+    }
+
+    private static async Task AdminSqlAsync(params string[] statements)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
 }

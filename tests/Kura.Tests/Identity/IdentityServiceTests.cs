@@ -151,4 +151,48 @@ public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
         ex = await Assert.ThrowsAsync<KuraException>(() => _ids.CreateUserAsync("v", "no-such-domain", null, null, null, null, true, CancellationToken.None));
         Assert.Equal(ErrorKind.NotFound, ex.Kind);
     }
+
+    [Fact]
+    public async Task Repeated_failures_lock_the_account_for_the_lockout_duration_and_the_password_is_never_logged()
+    {
+        var log = new CapturingLogger<IdentityService>();
+        var options = new IdentityOptions { PasswordIterations = 1000, LockoutFailureAttempts = 3, LockoutDuration = TimeSpan.FromMinutes(10) };
+        var ids = new IdentityService(db.Identity, options, _clock, log);
+        await ids.BootstrapAsync("right-password", CancellationToken.None);
+        Task<User> LogInAsync(string password) => ids.AuthenticatePasswordAsync(null, "admin", "default", null, password, CancellationToken.None);
+
+        // Two failures, then a success: the count starts again.
+        await Assert.ThrowsAsync<KuraException>(() => LogInAsync("wrong-one"));
+        await Assert.ThrowsAsync<KuraException>(() => LogInAsync("wrong-two"));
+        await LogInAsync("right-password");
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<KuraException>(() => LogInAsync("wrong-again"));
+        }
+
+        // Three in a row: locked, even with the right password, until the duration has passed since the last failure.
+        var locked = await Assert.ThrowsAsync<KuraException>(() => LogInAsync("right-password"));
+        Assert.Equal(ErrorKind.Unauthorized, locked.Kind);
+        Assert.StartsWith("The account is locked for user: ", locked.Explanation, StringComparison.Ordinal);
+        _clock.Advance(TimeSpan.FromMinutes(9));
+        await Assert.ThrowsAsync<KuraException>(() => LogInAsync("right-password"));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal("admin", (await LogInAsync("right-password")).Name);
+
+        Assert.Contains(log.Lines, l => l.Contains("3 consecutive failures", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("locked out", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("wrong", StringComparison.Ordinal) || l.Contains("right-password", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_lockout_setting_failures_never_lock()
+    {
+        await _ids.BootstrapAsync("pw", CancellationToken.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await Assert.ThrowsAsync<KuraException>(() => _ids.AuthenticatePasswordAsync(null, "admin", "default", null, "bad", CancellationToken.None));
+        }
+
+        Assert.Equal("admin", (await _ids.AuthenticatePasswordAsync(null, "admin", "default", null, "pw", CancellationToken.None)).Name);
+    }
 }

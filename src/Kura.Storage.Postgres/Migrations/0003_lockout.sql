@@ -1,0 +1,3 @@
+-- Lockout after repeated failed password authentications (Identity:LockoutFailureAttempts), as SQLite's 0007.
+ALTER TABLE users ADD COLUMN failed_auth_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN failed_auth_at BIGINT;

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Kura.Tests.Support;
+
+namespace Kura.Tests.Api;
+
+/// <summary><c>/healthcheck</c> as oslo.middleware answers it, and <c>/metrics</c> in Prometheus text.</summary>
+public sealed partial class OperationsTests(KuraHostFixture fixture) : IClassFixture<KuraHostFixture>
+{
+    private KuraHost Kura => fixture.Host;
+
+    [Fact]
+    public async Task The_healthcheck_answers_OK_without_a_token_to_GET_and_HEAD()
+    {
+        using var get = await Kura.Http.GetAsync("healthcheck");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("OK", await get.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", get.Content.Headers.ContentType!.MediaType);
+        using var head = await Kura.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "healthcheck"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_count_requests_by_route_template_bytes_uploads_in_flight_and_images_by_status()
+    {
+        var token = await Kura.AdminTokenAsync();
+        var before = await ScrapeAsync();
+        var id = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
+        using (var upload = await Kura.UploadAsync(token, id, new ByteArrayContent(new byte[100_000])))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
+        }
+
+        using (var missing = await Kura.SendAsync(HttpMethod.Get, $"v2/images/{Guid.NewGuid()}", token, null))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
+        var after = await ScrapeAsync();
+        Assert.Equal(Value(before, "kura_http_requests_total{method=\"PUT\",route=\"/v2/images/{imageId}/file\",code=\"204\"}") + 1,
+            Value(after, "kura_http_requests_total{method=\"PUT\",route=\"/v2/images/{imageId}/file\",code=\"204\"}"));
+        Assert.True(Value(after, "kura_http_requests_total{method=\"GET\",route=\"/v2/images/{imageId}\",code=\"404\"}") >= 1);
+        Assert.True(Value(after, "kura_http_request_bytes_total") - Value(before, "kura_http_request_bytes_total") >= 100_000);
+        Assert.True(Value(after, "kura_http_response_bytes_total") > Value(before, "kura_http_response_bytes_total"));
+        Assert.True(Value(after, "kura_images{status=\"active\"}") >= 1);
+        Assert.True(Value(after, "kura_http_request_duration_seconds_count{method=\"PUT\",route=\"/v2/images/{imageId}/file\"}") >= 1);
+        Assert.True(Value(after, "process_resident_memory_bytes") > 10_000_000);
+
+        // No raw path, id or token ever becomes a label.
+        Assert.DoesNotContain(id, after, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, after, StringComparison.Ordinal);
+
+        // An upload in progress shows in the gauge, and leaves it when the client goes away.
+        var slow = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
+        var port = new Uri(Kura.BaseUrl).Port;
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"PUT /v2/images/{slow}/file HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {token}\r\n" +
+                "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n"));
+            await stream.WriteAsync(new byte[1000]);
+            await stream.FlushAsync();
+            await WaitForAsync("kura_uploads_in_flight", v => v >= 1);
+        }
+
+        await WaitForAsync("kura_uploads_in_flight", v => v == 0);
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var response = await Kura.Http.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private async Task WaitForAsync(string series, Func<double, bool> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (condition(Value(await ScrapeAsync(), series)))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{series} never reached the expected value");
+    }
+
+    /// <summary>The value of one series in a scrape; 0 when absent.</summary>
+    private static double Value(string scrape, string series)
+    {
+        foreach (var line in scrape.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+}
