@@ -14,7 +14,7 @@ namespace Kura.Api;
 
 /// <summary>
 /// The HTTP surfaces of Kura on one port, and the order a request meets them:
-/// request id → metrics → error mapping → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
+/// request id → metrics → error mapping → password-attempt limit → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
 /// The provider preset (<c>Policy:Preset</c>) adds its API: NHN's v1.0 appkey API, or ConoHa's <c>/v2</c> extras.
 /// </summary>
 public static class KuraApi
@@ -27,6 +27,7 @@ public static class KuraApi
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode is 404 or 405
             ? ErrorMiddleware.WriteStatusAsync(context.HttpContext)
             : Task.CompletedTask);
+        app.UseMiddleware<AuthRateLimitMiddleware>();
         app.UseMiddleware<VersionNegotiationMiddleware>();
         app.UseMiddleware<GlanceAuthMiddleware>();
         app.Use(async (ctx, next) =>

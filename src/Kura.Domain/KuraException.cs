@@ -12,6 +12,7 @@ public enum ErrorKind
     PayloadTooLarge,
     UnsupportedMediaType,
     RangeNotSatisfiable,
+    TooManyRequests,
     ServiceUnavailable,
 }
 

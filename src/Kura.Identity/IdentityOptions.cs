@@ -34,6 +34,14 @@ public sealed class IdentityOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Password authentications one client address may attempt per minute, on every token endpoint (Keystone v3 and
+    /// v2.0, NHN v1.0); beyond it the answer is 429 until the minute is over. Zero turns the limit off. Behind a
+    /// proxy every client shares the proxy's address unless forwarded headers are configured.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int AuthAttemptsPerMinute { get; set; } = 600;
+
     /// <summary>Region name of every catalog endpoint.</summary>
     [Required]
     public string Region { get; set; } = "RegionOne";

@@ -26,6 +26,7 @@ public static class GlanceErrors
         [413] = ("Request Entity Too Large", "The request is larger than the server is willing or able to process."),
         [415] = ("Unsupported Media Type", "The request media type is not supported by this server."),
         [416] = ("Requested Range Not Satisfiable", "The Range requested is not available."),
+        [429] = ("Too Many Requests", "The client has sent too many requests in a given amount of time."),
         [500] = ("Internal Server Error", "The server has either erred or is incapable of performing the requested operation."),
         [501] = ("Not Implemented", "The request method is not implemented by this server."),
         [503] = ("Service Unavailable", "The server is currently unavailable. Please try again at a later time."),
@@ -42,6 +43,7 @@ public static class GlanceErrors
         ErrorKind.PayloadTooLarge => 413,
         ErrorKind.UnsupportedMediaType => 415,
         ErrorKind.RangeNotSatisfiable => 416,
+        ErrorKind.TooManyRequests => 429,
         ErrorKind.ServiceUnavailable => 503,
         _ => 500,
     };

@@ -29,6 +29,7 @@ public static class KeystoneErrors
         ErrorKind.Conflict => 409,
         ErrorKind.PayloadTooLarge => 413,
         ErrorKind.UnsupportedMediaType => 415,
+        ErrorKind.TooManyRequests => 429,
         ErrorKind.ServiceUnavailable => 503,
         _ => 500,
     };
@@ -43,6 +44,7 @@ public static class KeystoneErrors
         409 => "Conflict",
         413 => "Request Entity Too Large",
         415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
         503 => "Service Unavailable",
         _ => "Internal Server Error",
     };
