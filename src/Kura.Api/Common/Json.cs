@@ -32,12 +32,23 @@ public static class Json
         await writer.FlushAsync(ctx.RequestAborted);
     }
 
-    /// <summary>Reads a small JSON request body; null when it is not JSON. Bodies over the server's request limit never get here.</summary>
+    /// <summary>
+    /// Reads a small JSON request body; null when it is not JSON, nests deeper than 32, or holds a string that is
+    /// not valid Unicode (a lone surrogate escape such as <c>"\ud800"</c>). Bodies over the server's request limit
+    /// never get here.
+    /// </summary>
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 32 }, ct);
+            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 32 }, ct);
+            if (IsWellFormed(document.RootElement))
+            {
+                return document;
+            }
+
+            document.Dispose();
+            return null;
         }
         catch (JsonException)
         {
@@ -47,6 +58,30 @@ public static class Json
         {
             // Invalid UTF-8 surfaces here.
             return null;
+        }
+    }
+
+    /// <summary>True when every string and property name in <paramref name="element"/> is valid UTF-16.</summary>
+    public static bool IsWellFormed(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    return true;
+                case JsonValueKind.Array:
+                    return element.EnumerateArray().All(IsWellFormed);
+                case JsonValueKind.Object:
+                    return element.EnumerateObject().All(p => p.Name.Length >= 0 && IsWellFormed(p.Value));
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 }
