@@ -259,17 +259,4 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
 
         Assert.Fail($"image {id} stayed {last}, expected {status}");
     }
-
-    private sealed class NonSeekableStream(byte[] data) : ReadOnlyTestStream
-    {
-        private int _position;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, 777), data.Length - _position);
-            Array.Copy(data, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-    }
 }
