@@ -1,6 +1,7 @@
 # Shared by the conformance scripts: build Kura once and start it on a free loopback port with a temporary
 # data directory, on SQLite or, with KURA_CONFORMANCE_DATABASE=Postgres, on a new database of the server that
-# scripts/postgres.sh started. After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
+# scripts/postgres.sh started; image data in the local data directory or, with KURA_CONFORMANCE_BLOBS=Swift or S3, in a
+# new container of the Swift server scripts/swift.sh started (KURA_TEST_SWIFT_* / KURA_TEST_S3_*). After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
 # Source it; it defines functions only.
 
 KURA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +22,19 @@ start_kura() {
     cs=$(bash "$KURA_ROOT/scripts/postgres.sh" createdb "kura_conformance_$port") || return 1
     db=(--Database:Type=Postgres "--Database:ConnectionString=$cs")
   fi
-  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "${db[@]}" "$@" >"$WORK/kura.log" 2>&1 &
+  local blobs=()
+  case "${KURA_CONFORMANCE_BLOBS:-FileSystem}" in
+  Swift)
+    blobs=(--Blobs:Type=Swift "--Blobs:Swift:AuthUrl=${KURA_TEST_SWIFT_AUTH_URL:?KURA_TEST_SWIFT_AUTH_URL is not set: run scripts/swift.sh start}"
+      "--Blobs:Swift:User=$KURA_TEST_SWIFT_USER" "--Blobs:Swift:Key=$KURA_TEST_SWIFT_KEY" "--Blobs:Swift:Container=kura-conformance-$port")
+    ;;
+  S3)
+    blobs=(--Blobs:Type=S3 "--Blobs:S3:ServiceUrl=${KURA_TEST_S3_ENDPOINT:?KURA_TEST_S3_ENDPOINT is not set: run scripts/swift.sh start}"
+      "--Blobs:S3:AccessKey=$KURA_TEST_S3_ACCESS_KEY" "--Blobs:S3:SecretKey=$KURA_TEST_S3_SECRET_KEY" "--Blobs:S3:Region=$KURA_TEST_S3_REGION"
+      "--Blobs:S3:Bucket=kura-conformance-$port")
+    ;;
+  esac
+  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "${db[@]}" "${blobs[@]}" "$@" >"$WORK/kura.log" 2>&1 &
   KURA_PID=$!
   for _ in $(seq 1 150); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done
   cat "$WORK/kura.log"

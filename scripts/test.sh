@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test suite of Kura from a clean checkout and ends with one line "N passed, N failed, N skipped".
-# Suites: format check; xunit (unit, HTTP integration, store conformance on SQLite and PostgreSQL, multi-node);
-# the HTTP integration suite again with PostgreSQL as the metadata backend; the openstack and glance CLI scenarios;
-# Tempest's image tests on SQLite and on PostgreSQL. Installs what the suites need from Debian's packages (run as
-# root, as CI does), starts a throw-away PostgreSQL 15 on loopback (scripts/postgres.sh) and builds in Release.
+# Suites: format check; xunit (unit, HTTP integration, store conformance on SQLite and PostgreSQL, blob-store
+# conformance on the file system, Swift and S3, multi-node on PostgreSQL and on PostgreSQL with Swift); the HTTP
+# integration suite again with PostgreSQL as the metadata backend; the openstack CLI scenario (also with image data
+# in Swift and through S3) and the glance CLI scenario; Tempest's image tests on SQLite and on PostgreSQL. Installs
+# what the suites need from Debian's packages (run as root, as CI does), starts a throw-away PostgreSQL 15
+# (scripts/postgres.sh) and a Swift 2.30 all-in-one with tempauth and s3api (scripts/swift.sh) on loopback, and
+# builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,6 +34,13 @@ fi
 export "$pg_env"
 export KURA_TEST_POSTGRES_RESTART="bash $ROOT/scripts/postgres.sh restart"
 trap 'bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
+
+echo "== Swift 2.30 all-in-one on loopback, tempauth and s3api (scripts/swift.sh)"
+if ! swift_env=$(bash scripts/swift.sh start 58080 2>"$LOGS/swift.log"); then
+  cat "$LOGS/swift.log"; echo "0 passed, 1 failed"; exit 1
+fi
+while IFS= read -r line; do export "$line"; done <<<"$swift_env"
+trap 'bash "$ROOT/scripts/swift.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
 
 echo "== build (Release, warnings are errors)"
 if ! dotnet build Kura.sln -c Release -nologo -v q >"$LOGS/build.log" 2>&1; then
@@ -64,7 +74,7 @@ xunit() {
   fi
 }
 
-echo "== xunit: tests/Kura.Tests (unit, HTTP integration on SQLite, store conformance on both backends, multi-node)"
+echo "== xunit: tests/Kura.Tests (unit, HTTP integration on SQLite, store conformance on every backend, multi-node)"
 xunit xunit
 echo "== xunit: the HTTP integration suite with PostgreSQL as the metadata backend"
 KURA_TEST_DATABASE=Postgres xunit xunit-postgres --filter 'FullyQualifiedName~Kura.Tests.Api|FullyQualifiedName~Kura.Tests.Providers|FullyQualifiedName~Kura.Tests.Storage.RecoveryTests'
@@ -85,6 +95,8 @@ conformance() {
 }
 
 conformance openstack-cli conformance/openstack-cli.sh
+KURA_CONFORMANCE_BLOBS=Swift conformance openstack-cli-swift conformance/openstack-cli.sh
+KURA_CONFORMANCE_BLOBS=S3 conformance openstack-cli-s3 conformance/openstack-cli.sh
 conformance glance-cli conformance/glance-cli.sh
 conformance tempest conformance/tempest.sh
 KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/tempest.sh

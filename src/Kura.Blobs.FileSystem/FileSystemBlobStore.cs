@@ -7,8 +7,8 @@ namespace Kura.Blobs.FileSystem;
 /// <summary>
 /// Blobs as files under one root directory: <c>root/images/KEY</c>. A write goes to <c>root/tmp/KEY.RANDOM.part</c>,
 /// is fsynced, and is renamed into place only after the whole stream was read; any failure deletes the temporary
-/// file, so a reader never sees a partial image. Keys are confined to the root: anything but letters, digits,
-/// '-', '_' and '.' (and no leading '.') is refused before a path is built.
+/// file, so a reader never sees a partial image. Keys are confined to the root: <see cref="BlobKeys"/> refuses
+/// anything but letters, digits, '-', '_' and '.' (and a leading '.') before a path is built.
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
@@ -151,11 +151,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     /// <summary>Maps a key to its file, refusing any key that could name something outside <c>root/images</c>.</summary>
     private string PathFor(string key)
     {
-        if (key.Length is 0 or > 200 || key[0] == '.' || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
-        }
-
+        BlobKeys.EnsureValid(key);
         var path = Path.GetFullPath(Path.Combine(_images, key));
         if (!path.StartsWith(_images + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {

@@ -25,9 +25,9 @@ public sealed class BlobOptions
 {
     public const string Section = "Blobs";
 
-    public static readonly string[] Types = ["FileSystem"];
+    public static readonly string[] Types = ["FileSystem", "Swift", "S3"];
 
-    /// <summary>The data backend: <c>FileSystem</c>.</summary>
+    /// <summary>The data backend: <c>FileSystem</c>, <c>Swift</c> (section <c>Blobs:Swift</c>) or <c>S3</c> (section <c>Blobs:S3</c>).</summary>
     [Required]
     public string Type { get; set; } = "FileSystem";
 

@@ -1,5 +1,7 @@
 using Kura.Api;
 using Kura.Blobs.FileSystem;
+using Kura.Blobs.S3;
+using Kura.Blobs.Swift;
 using Kura.Domain.Blobs;
 using Kura.Domain.Cluster;
 using Kura.Domain.Images;
@@ -110,6 +112,16 @@ public static class KuraServer
                 var root = Path.GetFullPath(blobs.Path ?? Path.Combine(dataDirectory, "blobs"));
                 services.AddSingleton(_ => new FileSystemBlobStore(root));
                 services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+                break;
+            case "Swift":
+                services.AddOptions<SwiftOptions>().BindConfiguration(SwiftOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+                services.AddSingleton(sp => new SwiftBlobStore(sp.GetRequiredService<IOptions<SwiftOptions>>().Value));
+                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<SwiftBlobStore>());
+                break;
+            case "S3":
+                services.AddOptions<S3Options>().BindConfiguration(S3Options.Section).ValidateDataAnnotations().ValidateOnStart();
+                services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<S3Options>>().Value));
+                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Blobs:Type '{blobs.Type}'. Supported: {string.Join(", ", BlobOptions.Types)}.");

@@ -228,19 +228,7 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
     }
 
     /// <summary>Starts an upload by hand on a raw socket: declares <paramref name="declaredLength"/> bytes, sends <paramref name="sent"/>.</summary>
-    private async Task<TcpClient> RawUploadAsync(string token, string id, long declaredLength, int sent)
-    {
-        var uri = new Uri(Kura.BaseUrl);
-        var client = new TcpClient();
-        await client.ConnectAsync(uri.Host, uri.Port);
-        var stream = client.GetStream();
-        var head = $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\n" +
-                   $"Content-Type: application/octet-stream\r\nContent-Length: {declaredLength}\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(RandomBytes(sent));
-        await stream.FlushAsync();
-        return client;
-    }
+    private Task<TcpClient> RawUploadAsync(string token, string id, long declaredLength, int sent) => Kura.StartRawUploadAsync(token, id, declaredLength, sent);
 
     private async Task WaitForStatusAsync(string token, string id, string status)
     {
@@ -258,18 +246,5 @@ public sealed class ImageDataTests(KuraHostFixture fixture) : IClassFixture<Kura
         }
 
         Assert.Fail($"image {id} stayed {last}, expected {status}");
-    }
-
-    private sealed class NonSeekableStream(byte[] data) : ReadOnlyTestStream
-    {
-        private int _position;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, 777), data.Length - _position);
-            Array.Copy(data, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
     }
 }

@@ -208,14 +208,6 @@ public sealed class MultiNodeTests : IAsyncLifetime
     private static async Task<string> StatusAsync(KuraHost node, string token, string id) =>
         (await node.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null))["status"]!.GetValue<string>();
 
-    private static async Task WaitForStatusAsync(KuraHost node, string token, string id, string status, TimeSpan? within = null)
-    {
-        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        string current;
-        while ((current = await StatusAsync(node, token, id)) != status)
-        {
-            Assert.True(DateTime.UtcNow < until, $"image {id} still {current}, expected {status}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForStatusAsync(KuraHost node, string token, string id, string status, TimeSpan? within = null) =>
+        node.WaitForStatusAsync(token, id, status, within);
 }

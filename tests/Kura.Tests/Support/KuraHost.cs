@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -160,6 +161,33 @@ public sealed class KuraHost : IAsyncDisposable
         Assert.Equal(System.Net.HttpStatusCode.NoContent, granted.StatusCode);
         var (token, _) = await IssueTokenAsync(name, name + "-pw", name);
         return new Account(projectId, userId, token);
+    }
+
+    /// <summary>Starts an upload by hand on a raw socket: declares <paramref name="declaredLength"/> bytes, sends <paramref name="sent"/> random ones.</summary>
+    public async Task<TcpClient> StartRawUploadAsync(string token, string id, long declaredLength, int sent)
+    {
+        var uri = new Uri(BaseUrl);
+        var client = new TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        var stream = client.GetStream();
+        var head = $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\n" +
+                   $"Content-Type: application/octet-stream\r\nContent-Length: {declaredLength}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sent));
+        await stream.FlushAsync();
+        return client;
+    }
+
+    /// <summary>Waits until image <paramref name="id"/> has <paramref name="status"/> (10 s unless told).</summary>
+    public async Task WaitForStatusAsync(string token, string id, string status, TimeSpan? within = null)
+    {
+        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        string current;
+        while ((current = (await SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null))["status"]!.GetValue<string>()) != status)
+        {
+            Assert.True(DateTime.UtcNow < until, $"image {id} still {current}, expected {status}");
+            await Task.Delay(100);
+        }
     }
 
     // ---- HTTP helpers --------------------------------------------------------------------------------------

@@ -23,3 +23,17 @@ public abstract class ReadOnlyTestStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>Hands out <paramref name="data"/> in pieces of at most <paramref name="piece"/> bytes, without a length.</summary>
+public sealed class NonSeekableStream(byte[] data, int piece = 777) : ReadOnlyTestStream
+{
+    private int _position;
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var n = Math.Min(Math.Min(count, piece), data.Length - _position);
+        Array.Copy(data, _position, buffer, offset, n);
+        _position += n;
+        return n;
+    }
+}
