@@ -1,5 +1,6 @@
 using Kura.Api;
 using Kura.Blobs.FileSystem;
+using Kura.Dashboard;
 using Kura.Domain.Blobs;
 using Kura.Domain.Cluster;
 using Kura.Domain.Images;
@@ -125,9 +126,11 @@ public static class KuraServer
         services.AddSingleton<IdentityService>();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
+        services.AddDashboard();
 
         var app = builder.Build();
         app.UseKura();
+        app.MapDashboard();
         return app;
     }
 
