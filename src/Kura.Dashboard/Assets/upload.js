@@ -8,7 +8,7 @@
     var units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     var i = 0;
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-    return (i === 0 ? n : n.toFixed(n < 10 ? 2 : 1)) + ' ' + units[i];
+    return (i === 0 ? n : parseFloat(n.toFixed(n < 10 ? 2 : 1))) + ' ' + units[i];
   }
 
   function duration(seconds) {
