@@ -215,7 +215,7 @@ public static class ImageHandlers
     {
         var r = DashboardRequest.Of(ctx);
         var status = (await ctx.Request.ReadFormAsync(ctx.RequestAborted))["status"].ToString();
-        return await ActAsync(r, id, string.Empty, r.T.Format("done.member", r.T.Word("member", status)),
+        return await ActAsync(r, id, string.Empty, r.T[$"done.{(MemberStatus.All.Contains(status) ? status : MemberStatus.Pending)}"],
             () => images.UpdateMemberAsync(r.Caller, id, r.ProjectId, status, ctx.RequestAborted));
     }
 

@@ -40,7 +40,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.Locator("#password").FillAsync(name + "-pw");
         await page.Locator("#project").FillAsync(name);
         await page.Locator("form[action='/dashboard/signin'] button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/images");
+        try
+        {
+            await page.WaitForURLAsync("**/dashboard/images", new PageWaitForURLOptions { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"Sign-in as {name} did not reach the images page; the page is {page.Url}:\n{await page.ContentAsync()}");
+        }
+
         return page;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kura.Dashboard.Tests.Support;
 using Microsoft.Playwright;
@@ -178,6 +179,19 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture)
     [Fact]
     public async Task JapaneseFromTheBrowserAndSwitchable()
     {
+        // Something to list: an active image of beta's, made through the Glance API.
+        var image = await fixture.Host.CreateImageAsync(fixture.Beta.Token, new JsonObject
+        {
+            ["name"] = "debian-12-genericcloud",
+            ["disk_format"] = "raw",
+            ["container_format"] = "bare",
+            ["tags"] = new JsonArray("debian"),
+        });
+        using (var uploaded = await fixture.Host.UploadAsync(fixture.Beta.Token, image["id"]!.GetValue<string>(), new ByteArrayContent(new byte[3 << 20])))
+        {
+            Assert.True(uploaded.IsSuccessStatusCode);
+        }
+
         var page = await fixture.Browser.NewPageAsync("ja-JP");
         await page.GotoAsync(fixture.Url("/images"));
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ja");
@@ -188,6 +202,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture)
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "サインイン" }).ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("イメージ一覧");
         await Expect(page.Locator("th").First).ToContainTextAsync("名前");
+        await Expect(page.Locator("table.images tbody")).ToContainTextAsync("debian-12-genericcloud");
         await Browser.ScreenshotAsync(page, "images-ja");
         await page.GotoAsync(fixture.Url("/images/new"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("イメージの作成");

@@ -219,4 +219,37 @@ public sealed class DashboardSecurityTests : IClassFixture<KuraHostFixture>
         var (_, english) = await client.GetPageAsync("dashboard/signin");
         Assert.Contains("<html lang=\"en\">", english, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task SwitchingProjectRescopesToAProjectTheUserHoldsARoleOn()
+    {
+        var home = await _host.CreateAccountAsync("sw-home");
+        var away = await _host.CreateAccountAsync("sw-away");
+        var stranger = await _host.CreateAccountAsync("sw-stranger");
+        var admin = await _host.AdminTokenAsync();
+        var member = (await _host.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=member", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        using (var grant = await _host.SendAsync(HttpMethod.Put, $"identity/v3/projects/{away.ProjectId}/users/{home.UserId}/roles/{member}", admin))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, grant.StatusCode);
+        }
+
+        using var client = Client();
+        await client.SignInAsync("sw-home", "sw-home-pw", "sw-home");
+        var (_, list) = await client.GetPageAsync("dashboard/images");
+        Assert.Contains($"<option value=\"{away.ProjectId}\">sw-away</option>", list, StringComparison.Ordinal);
+        Assert.DoesNotContain(stranger.ProjectId, list, StringComparison.Ordinal);
+
+        // A project the user holds no role on is refused.
+        using var refused = await client.PostAsync("dashboard/project", [new("project", stranger.ProjectId)]);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using var switched = await client.PostAsync("dashboard/project", [new("project", away.ProjectId)]);
+        Assert.Equal(HttpStatusCode.SeeOther, switched.StatusCode);
+        var (_, after) = await client.GetPageAsync("dashboard/images");
+        Assert.Contains("Now working in project sw-away.", after, StringComparison.Ordinal);
+        using var created = await client.PostAsync("dashboard/images", [new("name", "made-after-switch"), new("disk_format", "raw"), new("container_format", "bare"), new("visibility", "private"), new("min_disk", "0"), new("min_ram", "0")]);
+        Assert.Equal(HttpStatusCode.SeeOther, created.StatusCode);
+        var images = await _host.SendJsonAsync(HttpMethod.Get, "v2/images?name=made-after-switch", away.Token, null);
+        Assert.Equal(away.ProjectId, images["images"]![0]!["owner"]!.GetValue<string>());
+    }
 }
