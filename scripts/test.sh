@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test suite of Kura from a clean checkout and ends with one line "N passed, N failed, N skipped".
 # Suites: format check; xunit (unit, HTTP integration, store conformance on SQLite and PostgreSQL, blob-store
-# conformance on the file system, Swift and S3, multi-node on PostgreSQL and on PostgreSQL with Swift); the HTTP
-# integration suite again with PostgreSQL as the metadata backend; the openstack CLI scenario (also with image data
-# in Swift and through S3) and the glance CLI scenario; Tempest's image tests on SQLite and on PostgreSQL. Installs
-# what the suites need from Debian's packages (run as root, as CI does), starts a throw-away PostgreSQL 15
-# (scripts/postgres.sh) and a Swift 2.30 all-in-one with tempauth and s3api (scripts/swift.sh) on loopback, and
-# builds in Release.
+# conformance on the file system, Swift and S3, multi-node on PostgreSQL and on PostgreSQL with Swift, reliability);
+# the HTTP integration suite again with PostgreSQL as the metadata backend; the dashboard's HTTP and browser tests;
+# the openstack CLI scenario (also with image data in Swift and through S3) and the glance CLI scenario; Tempest's
+# image tests on SQLite and on PostgreSQL. Installs what the suites need from Debian's packages (run as root, as CI
+# does), starts a throw-away PostgreSQL 15 (scripts/postgres.sh) and a Swift 2.30 all-in-one with tempauth and s3api
+# (scripts/swift.sh) on loopback, and builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -18,6 +18,10 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tempest >/dev/null 2>&1 || need+=(tempest)
 command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
+# The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own download does not work
+# here); a Japanese font makes the Japanese screenshots readable.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/share/fonts/opentype/ipafont-gothic ] || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,10 +60,11 @@ else
   failed=$((failed+1)); echo "FAIL - dotnet format --verify-no-changes"; tail -20 "$LOGS/format.log"
 fi
 
-# xunit NAME [ARGS...]: runs the xunit suite (with dotnet test ARGS) and adds its counts.
+# xunit NAME [ARGS...]: runs an xunit project (KURA_XUNIT_PROJECT, default tests/Kura.Tests) with dotnet test ARGS
+# and adds its counts.
 xunit() {
   local name=$1; shift
-  dotnet test tests/Kura.Tests -c Release --no-build -nologo "$@" >"$LOGS/$name.log" 2>&1
+  dotnet test "${KURA_XUNIT_PROJECT:-tests/Kura.Tests}" -c Release --no-build -nologo "$@" >"$LOGS/$name.log" 2>&1
   grep -E '^\s+(Failed|Skipped) ' "$LOGS/$name.log" | head -50
   local summary f p s
   summary=$(grep -E '(Passed|Failed)!  - Failed:' "$LOGS/$name.log" | tail -1)
@@ -78,6 +83,8 @@ echo "== xunit: tests/Kura.Tests (unit, HTTP integration on SQLite, store confor
 xunit xunit
 echo "== xunit: the HTTP integration suite with PostgreSQL as the metadata backend"
 KURA_TEST_DATABASE=Postgres xunit xunit-postgres --filter 'FullyQualifiedName~Kura.Tests.Api|FullyQualifiedName~Kura.Tests.Providers|FullyQualifiedName~Kura.Tests.Storage.RecoveryTests'
+echo "== xunit: tests/Kura.Dashboard.Tests (the dashboard over HTTP, and end to end in headless Chromium; screenshots in artifacts/screenshots/)"
+KURA_XUNIT_PROJECT=tests/Kura.Dashboard.Tests xunit xunit-dashboard
 
 # conformance NAME SCRIPT: runs a conformance script and adds its closing "N passed, N failed[, N skipped]".
 conformance() {

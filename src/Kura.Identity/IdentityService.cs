@@ -161,6 +161,21 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return info;
     }
 
+    /// <summary>The enabled and disabled projects <paramref name="userId"/> holds any role on.</summary>
+    public async Task<IReadOnlyList<Project>> ProjectsOfAsync(string userId, CancellationToken ct)
+    {
+        var projects = new List<Project>();
+        foreach (var projectId in (await store.ListAssignmentsAsync(new AssignmentFilter(userId, null, null), ct)).Select(a => a.ProjectId).Distinct())
+        {
+            if (await store.FindProjectAsync(projectId, ct) is { } project)
+            {
+                projects.Add(project);
+            }
+        }
+
+        return projects;
+    }
+
     public async Task<bool> RevokeAsync(string secret, CancellationToken ct)
     {
         var ok = await store.RevokeTokenAsync(Digest(secret), ct);

@@ -43,6 +43,9 @@ public sealed record TokenInfo(
     IReadOnlyList<Role> Roles)
 {
     public bool IsAdmin => Roles.Any(r => string.Equals(r.Name, "admin", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The caller the image rules see for this token: its user, project and lower-cased role names.</summary>
+    public Kura.Domain.Caller AsCaller() => new(User.Id, Project?.Id, Roles.Select(r => r.Name.ToLowerInvariant()).ToArray());
 }
 
 /// <summary>Filters of <c>GET /v3/role_assignments</c>.</summary>

@@ -2,6 +2,7 @@ using Kura.Api;
 using Kura.Blobs.FileSystem;
 using Kura.Blobs.S3;
 using Kura.Blobs.Swift;
+using Kura.Dashboard;
 using Kura.Domain.Blobs;
 using Kura.Domain.Cluster;
 using Kura.Domain.Images;
@@ -138,9 +139,11 @@ public static class KuraServer
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
+        services.AddDashboard();
 
         var app = builder.Build();
         app.UseKura();
+        app.MapDashboard();
         return app;
     }
 

@@ -9,7 +9,7 @@ namespace Kura.Api.Common;
 
 /// <summary>
 /// Limits password authentications per client address (<see cref="IdentityOptions.AuthAttemptsPerMinute"/>) on
-/// every endpoint that takes a password: Keystone v3 and v2.0 tokens and NHN's v1.0 tokens. The answer beyond the
+/// every endpoint that takes a password: Keystone v3 and v2.0 tokens, NHN's v1.0 tokens and the dashboard's sign-in. The answer beyond the
 /// limit is 429 in the dialect of the endpoint; lockout of a user after repeated failures
 /// is the identity service's own rule, on top of this.
 /// </summary>
@@ -50,12 +50,13 @@ public sealed partial class AuthRateLimitMiddleware : IDisposable
         await _next(ctx);
     }
 
-    /// <summary>POST …/auth/tokens (v3), …/v2.0/tokens, and NHN's …/appkeys/{appkey}/tokens.</summary>
+    /// <summary>POST …/auth/tokens (v3), …/v2.0/tokens, NHN's …/appkeys/{appkey}/tokens, and the dashboard's sign-in.</summary>
     private static bool IsPasswordEndpoint(PathString path)
     {
         var value = path.Value ?? string.Empty;
-        return value.EndsWith("/tokens", StringComparison.Ordinal) &&
-               (value.StartsWith("/identity/", StringComparison.Ordinal) || value.Contains("/appkeys/", StringComparison.Ordinal));
+        return (value.EndsWith("/tokens", StringComparison.Ordinal) &&
+                (value.StartsWith("/identity/", StringComparison.Ordinal) || value.Contains("/appkeys/", StringComparison.Ordinal))) ||
+               value == "/dashboard/signin";
     }
 
     public void Dispose() => _limiter?.Dispose();

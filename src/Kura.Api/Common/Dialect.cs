@@ -10,12 +10,15 @@ public enum Dialect
     Glance,
     Keystone,
     Nhn,
+
+    /// <summary>The web dashboard under <c>/dashboard</c> (Kura.Dashboard): errors are HTML pages.</summary>
+    Dashboard,
 }
 
 public static class Dialects
 {
     /// <summary>
-    /// Which dialect a request speaks, by its path: <c>/identity</c> is Keystone; <c>/v1.0</c> and <c>/compute</c> are
+    /// Which dialect a request speaks, by its path: <c>/identity</c> is Keystone; <c>/dashboard</c> the web dashboard; <c>/v1.0</c> and <c>/compute</c> are
     /// NHN Cloud's v1.0 API when the Nhn preset is on; everything else is Glance.
     /// </summary>
     public static Dialect Of(HttpContext ctx)
@@ -24,6 +27,11 @@ public static class Dialects
         if (path.StartsWithSegments("/identity", StringComparison.Ordinal))
         {
             return Dialect.Keystone;
+        }
+
+        if (path.StartsWithSegments("/dashboard", StringComparison.Ordinal))
+        {
+            return Dialect.Dashboard;
         }
 
         if ((path.StartsWithSegments("/v1.0", StringComparison.Ordinal) || path.StartsWithSegments("/compute", StringComparison.Ordinal)) &&

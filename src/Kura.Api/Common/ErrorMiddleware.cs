@@ -9,8 +9,8 @@ namespace Kura.Api.Common;
 
 /// <summary>
 /// Catches what handlers throw and hands it to the error mapper of the request's dialect (<see cref="Dialects.Of"/>:
-/// Keystone under <c>/identity</c>, NHN's envelope under <c>/v1.0</c> and <c>/compute</c> with the Nhn preset, Glance
-/// elsewhere). A request the client abandoned gets no answer; anything unexpected is
+/// Keystone under <c>/identity</c>, NHN's envelope under <c>/v1.0</c> and <c>/compute</c> with the Nhn preset, a plain
+/// HTML page under <c>/dashboard</c> for what the dashboard's own pages did not handle, Glance elsewhere). A request the client abandoned gets no answer; anything unexpected is
 /// logged and becomes a 500 in the dialect's shape.
 /// </summary>
 public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
@@ -54,6 +54,7 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             {
                 Dialect.Keystone => KeystoneErrors.WriteAsync(ctx, 500, "An unexpected error prevented the server from fulfilling your request."),
                 Dialect.Nhn => NhnErrors.WriteUnexpectedAsync(ctx),
+                Dialect.Dashboard => HtmlErrors.WriteAsync(ctx, 500, "An unexpected error prevented the server from fulfilling your request."),
                 _ => GlanceErrors.WriteAsync(ctx, 500, null),
             });
         }
@@ -71,6 +72,8 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
                     : "The resource could not be found.");
             case Dialect.Nhn:
                 return NhnErrors.WriteStatusAsync(ctx);
+            case Dialect.Dashboard:
+                return HtmlErrors.WriteAsync(ctx, status, status == 405 ? "This page does not take that method." : "The page was not found.");
         }
 
         return status == 405
@@ -85,6 +88,7 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         {
             Dialect.Keystone => KeystoneErrors.WriteAsync(ctx, ex),
             Dialect.Nhn => NhnErrors.WriteAsync(ctx, ex),
+            Dialect.Dashboard => HtmlErrors.WriteAsync(ctx, GlanceErrors.StatusOf(ex.Kind), ex.Explanation),
             _ => GlanceErrors.WriteAsync(ctx, ex),
         };
     }

@@ -30,7 +30,7 @@ public sealed class GlanceAuthMiddleware(RequestDelegate next, IdentityService i
             return;
         }
 
-        ctx.Items[CallerKey] = new Caller(info.User.Id, info.Project.Id, info.Roles.Select(r => r.Name.ToLowerInvariant()).ToArray());
+        ctx.Items[CallerKey] = info.AsCaller();
         await next(ctx);
     }
 

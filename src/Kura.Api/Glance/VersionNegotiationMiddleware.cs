@@ -24,7 +24,7 @@ public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityO
     ];
 
     /// <summary>First path segments served by other surfaces of the same process.</summary>
-    public static readonly HashSet<string> OtherSurfaces = new(StringComparer.Ordinal) { "identity", "healthz", "healthcheck", "metrics" };
+    public static readonly HashSet<string> OtherSurfaces = new(StringComparer.Ordinal) { "identity", "healthz", "healthcheck", "metrics", "dashboard" };
 
     public async Task InvokeAsync(HttpContext ctx)
     {

@@ -181,15 +181,7 @@ public static class IdentityApi
     private static async Task AuthProjects(HttpContext ctx, IdentityService ids)
     {
         var caller = await AuthenticateAsync(ctx, ids);
-        var assignments = await ids.Store.ListAssignmentsAsync(new AssignmentFilter(caller.User.Id, null, null), ctx.RequestAborted);
-        var projects = new List<object>();
-        foreach (var projectId in assignments.Select(a => a.ProjectId).Distinct())
-        {
-            if (await ids.Store.FindProjectAsync(projectId, ctx.RequestAborted) is { } project)
-            {
-                projects.Add(IdentityAdminApi.ProjectJson(project, Base(ctx, ids)));
-            }
-        }
+        var projects = (await ids.ProjectsOfAsync(caller.User.Id, ctx.RequestAborted)).Select(p => IdentityAdminApi.ProjectJson(p, Base(ctx, ids))).ToList();
 
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, new { projects, links = new { self = Base(ctx, ids) + "/identity/v3/auth/projects", previous = (string?)null, next = (string?)null } });
     }

@@ -26,6 +26,17 @@ public sealed partial class ImageService
         LogQuotaSet(owner, bytes);
     }
 
+    /// <summary>What the caller's project stores against its storage quota (the dashboard's usage bar).</summary>
+    public async Task<ProjectStorage> StorageOfAsync(Caller caller, CancellationToken ct)
+    {
+        var owner = caller.ProjectId ?? throw KuraException.Forbidden("The token is not scoped to a project.");
+        var usage = await store.GetUsageAsync(owner, ct);
+        return new ProjectStorage(usage.Images, usage.StoredBytes, await StorageQuotaAsync(owner, ct));
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Project {ProjectId} image-size quota set to {Bytes} bytes")]
     private partial void LogQuotaSet(string projectId, long bytes);
 }
+
+/// <summary>A project's images, the bytes their data holds, and its storage quota in bytes (null: unlimited).</summary>
+public sealed record ProjectStorage(long Images, long StoredBytes, long? Quota);

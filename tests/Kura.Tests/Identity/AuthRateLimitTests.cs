@@ -58,4 +58,19 @@ public sealed class AuthRateLimitTests
         Assert.Equal(50429, limited["header"]!["resultCode"]!.GetValue<int>());
         Assert.False(limited["header"]!["isSuccessful"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task The_dashboard_sign_in_counts_too_and_answers_429_as_a_page()
+    {
+        await using var kura = await KuraHost.StartAsync(null, "--Identity:AuthAttemptsPerMinute=2");
+        for (var i = 0; i < 2; i++)
+        {
+            using var refused = await kura.Http.PostAsync("dashboard/signin", new FormUrlEncodedContent([new("user", "admin"), new("password", "wrong"), new("project", "admin")]));
+            Assert.NotEqual((HttpStatusCode)429, refused.StatusCode);
+        }
+
+        using var limited = await kura.Http.PostAsync("dashboard/signin", new FormUrlEncodedContent([new("user", "admin"), new("password", "wrong"), new("project", "admin")]));
+        Assert.Equal((HttpStatusCode)429, limited.StatusCode);
+        Assert.Equal("text/html", limited.Content.Headers.ContentType!.MediaType);
+    }
 }
