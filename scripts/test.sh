@@ -4,7 +4,7 @@
 # conformance on the file system, Swift and S3, multi-node on PostgreSQL and on PostgreSQL with Swift, reliability);
 # the HTTP integration suite again with PostgreSQL as the metadata backend; the dashboard's HTTP and browser tests;
 # the openstack CLI scenario (also with image data in Swift and through S3) and the glance CLI scenario; Tempest's
-# image tests on SQLite and on PostgreSQL. Installs what the suites need from Debian's packages (run as root, as CI
+# image tests on SQLite and on PostgreSQL; a 30-second mixed load test at 64 connections. Installs what the suites need from Debian's packages (run as root, as CI
 # does), starts a throw-away PostgreSQL 15 (scripts/postgres.sh) and a Swift 2.30 all-in-one with tempauth and s3api
 # (scripts/swift.sh) on loopback, and builds in Release.
 set -uo pipefail
@@ -18,6 +18,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tempest >/dev/null 2>&1 || need+=(tempest)
 command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own download does not work
 # here); a Japanese font makes the Japanese screenshots readable.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -107,6 +108,7 @@ KURA_CONFORMANCE_BLOBS=S3 conformance openstack-cli-s3 conformance/openstack-cli
 conformance glance-cli conformance/glance-cli.sh
 conformance tempest conformance/tempest.sh
 KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/tempest.sh
+conformance load conformance/load.sh
 
 echo "(logs in $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -14,6 +14,7 @@ using Kura.Server.Cluster;
 using Kura.Server.Imports;
 using Kura.Storage.Postgres;
 using Kura.Storage.Sqlite;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +45,25 @@ public static class KuraServer
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+
+        // Kestrel's limits (appsettings.json "Kestrel:Limits"): bound here explicitly, including the data rates,
+        // which have no setters the configuration binder could use.
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var limits = builder.Configuration.GetSection("Kestrel:Limits");
+            limits.Bind(kestrel.Limits);
+            if (limits.GetSection("MinRequestBodyDataRate").Exists())
+            {
+                kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(
+                    limits.GetValue<double>("MinRequestBodyDataRate:BytesPerSecond"), limits.GetValue<TimeSpan>("MinRequestBodyDataRate:GracePeriod"));
+            }
+
+            if (limits.GetSection("MinResponseDataRate").Exists())
+            {
+                kestrel.Limits.MinResponseDataRate = new MinDataRate(
+                    limits.GetValue<double>("MinResponseDataRate:BytesPerSecond"), limits.GetValue<TimeSpan>("MinResponseDataRate:GracePeriod"));
+            }
+        });
 
         var dataDirectory = Path.GetFullPath(builder.Configuration["DataDirectory"] ?? "data");
         var services = builder.Services;
