@@ -20,6 +20,9 @@ public sealed class KuraProcess : IDisposable
 
     public string Url { get; }
 
+    /// <summary>Everything the process wrote to its standard output, line by line.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
     public int Port => new Uri(Url).Port;
 
     /// <summary>Starts Kura on a free loopback port with <paramref name="dataDirectory"/>; returns once it answers.</summary>
@@ -39,11 +42,17 @@ public sealed class KuraProcess : IDisposable
         start.Environment["KURA_DATA_DIR"] = dataDirectory;
         start.Environment["KURA_ADMIN_PASSWORD"] = KuraHost.AdminPassword;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var kura = new KuraProcess(process, url);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                kura.Output.Enqueue(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var kura = new KuraProcess(process, url);
         using var http = new HttpClient();
         for (var i = 0; i < 300; i++)
         {
