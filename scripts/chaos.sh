@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 KILLS=${1:-50}
 dotnet build tests/Kura.Tests -c Release -v q -nologo >/dev/null
 KURA_CHAOS_KILLS=$KILLS dotnet test tests/Kura.Tests -c Release --no-build --filter 'FullyQualifiedName~ChaosTests' \
-  --logger 'console;verbosity=detailed' 2>&1 | grep -a -E 'kills,|Passed!|Failed!|Error Message|Assert' 
+  --logger 'console;verbosity=detailed' 2>&1 | grep -a -E 'kills,|Test Run|Passed:|Failed:|Error Message|Assert'

@@ -198,7 +198,14 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
 
     private async Task VerifyAsync(HttpClient http, ConcurrentDictionary<string, Known> known)
     {
-        var images = JsonNode.Parse(await http.GetStringAsync("v2/images?limit=1000"))!["images"]!.AsArray().Select(i => i!).ToList();
+        var images = new List<JsonNode>();
+        for (var next = "v2/images?limit=1000"; next is not null;)
+        {
+            var page = JsonNode.Parse(await http.GetStringAsync(next))!;
+            images.AddRange(page["images"]!.AsArray().Select(i => i!));
+            next = page["next"]?.GetValue<string>().TrimStart('/');
+        }
+
         Assert.DoesNotContain(images, i => i["status"]!.GetValue<string>() is "saving" or "importing" or "uploading");
         var active = images.Where(i => i["status"]!.GetValue<string>() == "active").Select(i => i["id"]!.GetValue<string>()).ToHashSet();
 
