@@ -178,45 +178,37 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
         }
     }
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        Bind(cmd, args);
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args) => WriteAsync(sql, announce: false, ct, args);
 
     /// <summary>A write that may invalidate validated tokens: executed, then announced to every node.</summary>
-    private async Task<int> ChangeAsync(string sql, CancellationToken ct, params object?[] args)
+    private Task<int> ChangeAsync(string sql, CancellationToken ct, params object?[] args) => WriteAsync(sql, announce: true, ct, args);
+
+    private async Task<int> WriteAsync(string sql, bool announce, CancellationToken ct, object?[] args)
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         Bind(cmd, args);
         var changed = await cmd.ExecuteNonQueryAsync(ct);
-        await using var notify = new NpgsqlCommand($"NOTIFY {PostgresChangeListener.Channel}", connection);
-        await notify.ExecuteNonQueryAsync(ct);
+        if (announce)
+        {
+            await using var notify = new NpgsqlCommand($"NOTIFY {PostgresChangeListener.Channel}", connection);
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+
         return changed;
     }
 
-    private async Task<bool> TryInsertAsync(string sql, CancellationToken ct, params object?[] args)
-    {
-        try
-        {
-            return await ExecuteAsync(sql, ct, args) > 0;
-        }
-        catch (PostgresException ex) when (PostgresDatabase.IsUniqueViolation(ex))
-        {
-            return false;
-        }
-    }
+    private Task<bool> TryInsertAsync(string sql, CancellationToken ct, params object?[] args) => UnlessDuplicateAsync(ExecuteAsync(sql, ct, args));
 
-    private async Task<bool> TryChangeAsync(string sql, CancellationToken ct, params object?[] args)
+    private Task<bool> TryChangeAsync(string sql, CancellationToken ct, params object?[] args) => UnlessDuplicateAsync(ChangeAsync(sql, ct, args));
+
+    /// <summary>True when the write changed a row; false when it changed none or would have duplicated a unique key.</summary>
+    private static async Task<bool> UnlessDuplicateAsync(Task<int> write)
     {
         try
         {
-            return await ChangeAsync(sql, ct, args) > 0;
+            return await write > 0;
         }
         catch (PostgresException ex) when (PostgresDatabase.IsUniqueViolation(ex))
         {

@@ -206,18 +206,30 @@ public sealed partial class ImageService(
         }
 
         var limit = await UploadLimitAsync(image, ct);
-        using var claim = node.Claim(id);
-        var version = image.Version;
-        image.MoveTo(ImageStatus.Saving);
+        using var claim = await ClaimForDataAsync(image, ImageStatus.Saving, ct);
+        LogUploadStarted(id);
+        await StoreDataAsync(image, body, limit, ct);
+    }
+
+    /// <summary>
+    /// Marks <paramref name="image"/> as this node's data write (<c>queued → saving</c> or <c>uploading</c>) and
+    /// persists it with the version read, so that of two concurrent writers exactly one goes on (the other gets 409).
+    /// The result, disposed when the write ends, keeps recovery off the image meanwhile.
+    /// </summary>
+    internal async Task<IDisposable> ClaimForDataAsync(Image image, string status, CancellationToken ct)
+    {
+        var (from, version) = (image.Status, image.Version);
+        image.MoveTo(status);
+        var claim = node.Claim(image.Id); // before the mark is stored, so that this node's recovery never sees it unclaimed
         image.Worker = node.Id;
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, version, ct))
         {
-            throw KuraException.Conflict("Image status transition from queued to saving is not allowed: another request changed the image first.");
+            claim.Dispose();
+            throw KuraException.Conflict($"Image status transition from {from} to {status} is not allowed: another request changed the image first.");
         }
 
-        LogUploadStarted(id);
-        await StoreDataAsync(image, body, limit, ct);
+        return claim;
     }
 
     /// <summary>

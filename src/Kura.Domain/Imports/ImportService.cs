@@ -47,15 +47,7 @@ public sealed partial class ImportService(
 
         var image = await MutableImageAsync(caller, id, ct);
         var limit = await images.UploadLimitAsync(image, ct);
-        using var claim = node.Claim(id);
-        var version = image.Version;
-        image.MoveTo(ImageStatus.Uploading);
-        image.Worker = node.Id;
-        image.UpdatedAt = clock.GetUtcNow();
-        if (!await store.TryUpdateAsync(image, version, ct))
-        {
-            throw KuraException.Conflict("Image status transition from queued to uploading is not allowed: another request changed the image first.");
-        }
+        using var claim = await images.ClaimForDataAsync(image, ImageStatus.Uploading, ct);
 
         var key = StagingKey(id);
         using var counting = new HashingReadStream(body, limit);

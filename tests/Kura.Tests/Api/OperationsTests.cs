@@ -54,16 +54,8 @@ public sealed partial class OperationsTests(KuraHostFixture fixture) : IClassFix
 
         // An upload in progress shows in the gauge, and leaves it when the client goes away.
         var slow = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
-        var port = new Uri(Kura.BaseUrl).Port;
-        using (var client = new TcpClient())
+        using (await Kura.StartRawUploadAsync(token, slow, 10_000_000, 1000))
         {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(
-                $"PUT /v2/images/{slow}/file HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {token}\r\n" +
-                "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n"));
-            await stream.WriteAsync(new byte[1000]);
-            await stream.FlushAsync();
             await WaitForAsync("kura_uploads_in_flight", v => v >= 1);
         }
 

@@ -123,14 +123,14 @@ public sealed class DatabaseRestartTests
                 Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
             }
 
-            await AdminSqlAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
+            await PostgresServer.ExecuteAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
             using (var down = await kura.Http.GetAsync("healthcheck"))
             {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
                 Assert.Equal("DATABASE UNAVAILABLE", await down.Content.ReadAsStringAsync());
             }
 
-            await AdminSqlAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true");
+            await PostgresServer.ExecuteAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true");
             using var back = await kura.Http.GetAsync("healthcheck");
             Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         }
@@ -138,17 +138,6 @@ public sealed class DatabaseRestartTests
         {
             await kura.DisposeAsync();
             await PostgresServer.DropDatabaseAsync(database);
-        }
-    }
-
-    private static async Task AdminSqlAsync(params string[] statements)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await connection.OpenAsync();
-        foreach (var sql in statements)
-        {
-            await using var cmd = new Npgsql.NpgsqlCommand(sql, connection);
-            await cmd.ExecuteNonQueryAsync();
         }
     }
 }

@@ -176,15 +176,8 @@ public sealed class MultiNodeTests : IAsyncLifetime
         var id = (await b.CreateImageAsync(token))["id"]!.GetValue<string>();
 
         // Node A receives the first 4 MiB of a 64 MiB upload and keeps waiting for the rest.
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, a.Port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: 127.0.0.1:{a.Port}\r\nX-Auth-Token: {token}\r\n" +
-            "Content-Type: application/octet-stream\r\nContent-Length: 67108864\r\n\r\n"));
-        await stream.WriteAsync(new byte[4 << 20]);
-        await stream.FlushAsync();
-        await WaitForStatusAsync(b, token, id, "saving");
+        using var client = await KuraHost.StartRawUploadAsync(a.Url, token, id, 64 << 20, 4 << 20);
+        await b.WaitForStatusAsync(token, id, "saving");
 
         // A third node starting now, and B's passes meanwhile, must not touch A's upload: A is alive.
         var c = await NodeAsync(FastCluster);
@@ -194,7 +187,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
         // Kill A: once its lease has run out, one of the live nodes puts the image back and removes the part file.
         await a.KillAsync();
-        await WaitForStatusAsync(b, token, id, "queued", TimeSpan.FromSeconds(15));
+        await b.WaitForStatusAsync(token, id, "queued", TimeSpan.FromSeconds(15));
         for (var i = 0; i < 100 && Directory.GetFiles(Path.Combine(_data, "blobs", "tmp")).Length > 0; i++)
         {
             await Task.Delay(100);
@@ -207,7 +200,4 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
     private static async Task<string> StatusAsync(KuraHost node, string token, string id) =>
         (await node.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null))["status"]!.GetValue<string>();
-
-    private static Task WaitForStatusAsync(KuraHost node, string token, string id, string status, TimeSpan? within = null) =>
-        node.WaitForStatusAsync(token, id, status, within);
 }

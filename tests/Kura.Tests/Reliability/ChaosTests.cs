@@ -59,7 +59,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         {
             using var kura = await KuraProcess.StartAsync(_data, port);
             using var http = new HttpClient { BaseAddress = new Uri(kura.Url + "/"), Timeout = TimeSpan.FromSeconds(30) };
-            var token = await TokenAsync(http);
+            var token = await KuraProcess.AdminTokenAsync(http);
             http.DefaultRequestHeaders.Add("X-Auth-Token", token);
             await VerifyAsync(http, known);
 
@@ -92,7 +92,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         using (var last = await KuraProcess.StartAsync(_data, port))
         {
             using var http = new HttpClient { BaseAddress = new Uri(last.Url + "/") };
-            http.DefaultRequestHeaders.Add("X-Auth-Token", await TokenAsync(http));
+            http.DefaultRequestHeaders.Add("X-Auth-Token", await KuraProcess.AdminTokenAsync(http));
             await VerifyAsync(http, known);
         }
 
@@ -261,10 +261,4 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static async Task<string> TokenAsync(HttpClient http)
-    {
-        var body = """{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin-secret-pw"}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""";
-        using var response = await http.PostAsync("identity/v3/auth/tokens", new StringContent(body, Encoding.UTF8, "application/json"));
-        return response.Headers.GetValues("X-Subject-Token").Single();
-    }
 }

@@ -20,14 +20,8 @@ public sealed class StructuredLogTests : IDisposable
     {
         using var kura = await KuraProcess.StartAsync(_data, null, "--Logging:Console:FormatterName=json", "--Logging:LogLevel:Default=Information", "--Logging:LogLevel:Microsoft.AspNetCore=Warning");
         using var http = new HttpClient { BaseAddress = new Uri(kura.Url + "/") };
-        var body = """{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin-secret-pw"}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""";
-        string token;
-        using (var issued = await http.PostAsync("identity/v3/auth/tokens", new StringContent(body, Encoding.UTF8, "application/json")))
-        {
-            token = issued.Headers.GetValues("X-Subject-Token").Single();
-        }
-
-        using var failed = await http.PostAsync("identity/v3/auth/tokens", new StringContent(body.Replace("admin-secret-pw", "wrong-secret-pw", StringComparison.Ordinal), Encoding.UTF8, "application/json"));
+        var token = await KuraProcess.AdminTokenAsync(http);
+        using var failed = await http.PostAsync("identity/v3/auth/tokens", new StringContent(KuraProcess.AdminAuthBody.Replace("admin-secret-pw", "wrong-secret-pw", StringComparison.Ordinal), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
 
         using var create = new HttpRequestMessage(HttpMethod.Post, "v2/images") { Content = new StringContent("""{"name": "logged"}""", Encoding.UTF8, "application/json") };

@@ -22,12 +22,6 @@ public sealed class KillTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private static async Task<string> TokenAsync(HttpClient http)
-    {
-        var body = """{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin-secret-pw"}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""";
-        using var response = await http.PostAsync("identity/v3/auth/tokens", new StringContent(body, Encoding.UTF8, "application/json"));
-        return response.Headers.GetValues("X-Subject-Token").Single();
-    }
 
     [Fact]
     public async Task Sigkill_during_an_upload_leaves_a_queued_image_and_no_data_after_restart()
@@ -35,21 +29,14 @@ public sealed class KillTests : IDisposable
         _kura = await KuraProcess.StartAsync(_data);
         var (url, port) = (_kura.Url, _kura.Port);
         using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
-        var token = await TokenAsync(http);
+        var token = await KuraProcess.AdminTokenAsync(http);
         http.DefaultRequestHeaders.Add("X-Auth-Token", token);
         using var created = await http.PostAsync("v2/images", new StringContent("""{"disk_format": "raw", "container_format": "bare"}"""));
         var id = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
 
         // Send 8 MiB of a declared 64 MiB body, wait until Kura is saving, then kill it without warning.
-        using (var client = new TcpClient())
+        using (await KuraHost.StartRawUploadAsync(url, token, id, 64 << 20, 8 << 20))
         {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(
-                $"PUT /v2/images/{id}/file HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {token}\r\n" +
-                "Content-Type: application/octet-stream\r\nContent-Length: 67108864\r\n\r\n"));
-            await stream.WriteAsync(new byte[8 << 20]);
-            await stream.FlushAsync();
             for (var i = 0; i < 100; i++)
             {
                 var status = JsonNode.Parse(await http.GetStringAsync($"v2/images/{id}"))!["status"]!.GetValue<string>();

@@ -164,9 +164,13 @@ public sealed class KuraHost : IAsyncDisposable
     }
 
     /// <summary>Starts an upload by hand on a raw socket: declares <paramref name="declaredLength"/> bytes, sends <paramref name="sent"/> random ones.</summary>
-    public async Task<TcpClient> StartRawUploadAsync(string token, string id, long declaredLength, int sent)
+    public Task<TcpClient> StartRawUploadAsync(string token, string id, long declaredLength, int sent) =>
+        StartRawUploadAsync(BaseUrl, token, id, declaredLength, sent);
+
+    /// <summary>The same against any Kura at <paramref name="baseUrl"/> (a <see cref="KuraProcess"/> too).</summary>
+    public static async Task<TcpClient> StartRawUploadAsync(string baseUrl, string token, string id, long declaredLength, int sent)
     {
-        var uri = new Uri(BaseUrl);
+        var uri = new Uri(baseUrl);
         var client = new TcpClient();
         await client.ConnectAsync(uri.Host, uri.Port);
         var stream = client.GetStream();

@@ -79,6 +79,16 @@ public sealed class KuraProcess : IDisposable
         throw new InvalidOperationException("Kura did not start");
     }
 
+    /// <summary>The JSON body of a password authentication as the admin, scoped to project admin.</summary>
+    public const string AdminAuthBody = """{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": "admin-secret-pw"}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}""";
+
+    /// <summary>An admin token from the Kura that <paramref name="http"/> points at.</summary>
+    public static async Task<string> AdminTokenAsync(HttpClient http)
+    {
+        using var response = await http.PostAsync("identity/v3/auth/tokens", new StringContent(AdminAuthBody, System.Text.Encoding.UTF8, "application/json"));
+        return response.Headers.GetValues("X-Subject-Token").Single();
+    }
+
     /// <summary>SIGKILL: no clean-up of any kind runs.</summary>
     public async Task KillAsync()
     {

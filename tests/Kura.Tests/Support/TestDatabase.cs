@@ -93,12 +93,7 @@ public static class PostgresServer
     public static async Task<(string Name, string ConnectionString)> CreateDatabaseAsync()
     {
         var name = "kura_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(AdminConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync($"CREATE DATABASE {name}");
 
         return (name, new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString);
     }
@@ -106,9 +101,18 @@ public static class PostgresServer
     public static async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    }
+
+    /// <summary>Runs <paramref name="statements"/> in order as the superuser, on the server's maintenance database.</summary>
+    public static async Task ExecuteAsync(params string[] statements)
+    {
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 }
