@@ -52,7 +52,7 @@ if [ "$BACKEND" = Postgres ]; then
   chmod 644 "$WORK"/seed/*.tsv
   PGDIR=$(cat "$KURA_PG_STATE")
   psql_kura() { runuser -u postgres -- psql -q -h "$PGDIR" -p 55439 -U postgres -d "kura_conformance_${BASE##*:}" "$@"; }
-  psql_kura -c "\copy images (id, name, disk_format, container_format, visibility, size, virtual_size, status, checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location) FROM '$WORK/seed/images.tsv'" \
+  psql_kura -c "\copy images (id, name, disk_format, container_format, visibility, size, virtual_size, status, checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location, properties_json, tags_json) FROM '$WORK/seed/images.tsv'" \
     -c "\copy image_properties (image_id, position, name, value) FROM '$WORK/seed/image_properties.tsv'" \
     -c "\copy image_tags (image_id, value) FROM '$WORK/seed/image_tags.tsv'" \
     -c "\copy image_members (image_id, member, status, created_at, updated_at) FROM '$WORK/seed/image_members.tsv'" \

@@ -7,7 +7,7 @@ image_members) for PostgreSQL's COPY.
 Images are spread over the projects (the first one gets a quarter), with mixed visibilities and statuses, two
 tags, two extra properties (os_type, os_distro) and, for shared images, a member. Records only: no image data.
 """
-import os, random, sqlite3, sys, time, uuid
+import json, os, random, sqlite3, sys, time, uuid
 
 db, n, projects = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
 rng = random.Random(42)
@@ -22,12 +22,17 @@ for i in range(n):
     st = statuses[i % len(statuses)]
     size = rng.randint(1, 40) << 26 if st != "queued" else None
     t = now + i * 1000
+    row_props = [(iid, 0, "os_type", "linux" if i % 3 else "windows"), (iid, 1, "os_distro", rng.choice(["ubuntu", "debian", "centos", "fedora"]))]
+    row_tags = [(iid, "bench"), (iid, f"t{i % 50}")]
+    # properties_json / tags_json: the row's own copies of its children (Kura.Storage.Relational.ImageChildrenJson)
     images.append((iid, f"image-{i:07d}", "qcow2", "bare", v, size, size, st,
                    "%032x" % rng.getrandbits(128) if size else None, "sha512" if size else None,
                    "%0128x" % rng.getrandbits(512) if size else None, 0, 0, 0, owner, 0, t, t,
-                   iid if size else None))
-    props += [(iid, 0, "os_type", "linux" if i % 3 else "windows"), (iid, 1, "os_distro", rng.choice(["ubuntu", "debian", "centos", "fedora"]))]
-    tags += [(iid, "bench"), (iid, f"t{i % 50}")]
+                   iid if size else None,
+                   json.dumps([[p[2], p[3]] for p in row_props], separators=(",", ":")),
+                   json.dumps(sorted(tg[1] for tg in row_tags), separators=(",", ":"))))
+    props += row_props
+    tags += row_tags
     if v == "shared":
         members.append((iid, rng.choice(projects), rng.choice(["accepted", "pending"]), t, t))
 if db.startswith("tsv:"):
@@ -46,8 +51,9 @@ if db.startswith("tsv:"):
 con = sqlite3.connect(db)
 con.execute("PRAGMA journal_mode=WAL")
 con.executemany("""INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
-    checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", images)
+    checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden, created_at, updated_at, location,
+    properties_json, tags_json)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", images)
 con.executemany("INSERT INTO image_properties (image_id, position, name, value) VALUES (?,?,?,?)", props)
 con.executemany("INSERT INTO image_tags (image_id, value) VALUES (?,?)", tags)
 con.executemany("INSERT OR IGNORE INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?,?,?,?,?)", members)

@@ -14,10 +14,7 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
     private const string Columns = """
         i.id, i.name, i.disk_format, i.container_format, i.visibility, i.size, i.virtual_size, i.status,
         i.checksum, i.os_hash_algo, i.os_hash_value, i.protected, i.min_ram, i.min_disk, i.owner, i.os_hidden,
-        i.created_at, i.updated_at, i.location, i.version, i.staging, i.worker,
-        ARRAY(SELECT p.name FROM image_properties p WHERE p.image_id = i.id ORDER BY p.position) AS prop_names,
-        ARRAY(SELECT p.value FROM image_properties p WHERE p.image_id = i.id ORDER BY p.position) AS prop_values,
-        ARRAY(SELECT t.value FROM image_tags t WHERE t.image_id = i.id) AS tags
+        i.created_at, i.updated_at, i.location, i.version, i.staging, i.worker, i.properties_json, i.tags_json
         """;
 
     public async Task<bool> TryAddAsync(Image image, CancellationToken ct)
@@ -29,10 +26,10 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
             await using (var insert = new NpgsqlCommand("""
                 INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
                     checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
-                    created_at, updated_at, location, staging, worker, version)
+                    created_at, updated_at, location, staging, worker, properties_json, tags_json, version)
                 VALUES (@id, @name, @disk_format, @container_format, @visibility, @size, @virtual_size, @status,
                     @checksum, @os_hash_algo, @os_hash_value, @protected, @min_ram, @min_disk, @owner, @os_hidden,
-                    @created_at, @updated_at, @location, @staging, @worker, 1)
+                    @created_at, @updated_at, @location, @staging, @worker, @properties_json, @tags_json, 1)
                 """, connection, tx))
             {
                 BindImage(insert, image);
@@ -71,7 +68,7 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
                 checksum = @checksum, os_hash_algo = @os_hash_algo, os_hash_value = @os_hash_value,
                 protected = @protected, min_ram = @min_ram, min_disk = @min_disk, owner = @owner,
                 os_hidden = @os_hidden, updated_at = @updated_at, location = @location, staging = @staging,
-                worker = @worker, version = version + 1
+                worker = @worker, properties_json = @properties_json, tags_json = @tags_json, version = version + 1
             WHERE id = @id AND version = @expected AND NOT deleted
             """, connection, tx))
         {
@@ -347,6 +344,8 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
         cmd.Parameters.Add(Text("location", image.Location));
         cmd.Parameters.Add(Text("staging", image.StagingLocation));
         cmd.Parameters.Add(Text("worker", image.Worker));
+        cmd.Parameters.Add(Text("properties_json", ImageChildrenJson.Properties(image)));
+        cmd.Parameters.Add(Text("tags_json", ImageChildrenJson.Tags(image)));
     }
 
     private static NpgsqlParameter Text(string name, string? value) =>
@@ -377,14 +376,7 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
         image.Version = r.GetInt64(19);
         image.StagingLocation = r.IsDBNull(20) ? null : r.GetString(20);
         image.Worker = r.IsDBNull(21) ? null : r.GetString(21);
-        var names = r.GetFieldValue<string[]>(22);
-        var values = r.GetFieldValue<string[]>(23);
-        for (var i = 0; i < names.Length; i++)
-        {
-            image.Properties.Add(new(names[i], values[i]));
-        }
-
-        image.Tags.AddRange(r.GetFieldValue<string[]>(24));
+        ImageChildrenJson.Read(image, r.GetString(22), r.GetString(23));
         return image;
     }
 }

@@ -6,10 +6,28 @@ namespace Kura.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite file: opens pooled connections with the pragmas Kura relies on, and applies the embedded,
-/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) in order, each in its own transaction.
+/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) in order, each in its own transaction. Stores borrow a
+/// <see cref="SqliteSession"/>: an open connection from Kura's own pool that keeps its prepared statements, so a
+/// hot query is parsed once per connection rather than once per request.
 /// </summary>
-public sealed partial class SqliteDatabase
+public sealed partial class SqliteDatabase : IDisposable
 {
+    /// <summary>Open connections kept between requests; more may be open at once, the rest are closed on return.</summary>
+    private const int IdleSessions = 32;
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteSession> _idle = [];
+    private int _idleCount;
+    private bool _disposed;
+
+    static SqliteDatabase()
+    {
+        // Each connection is used by one request at a time, so SQLite's per-connection mutexes (serialized mode)
+        // and its global memory-statistics mutex are pure cost; both can only be set before SQLite initialises.
+        SQLitePCL.Batteries_V2.Init();
+        SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD);
+        SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MEMSTATUS, 0);
+    }
+
     private readonly string _connectionString;
     private readonly ILogger<SqliteDatabase> _logger;
 
@@ -47,6 +65,43 @@ public sealed partial class SqliteDatabase
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
+
+    /// <summary>Borrows an open connection with its statement cache; disposing the session gives it back.</summary>
+    public async ValueTask<SqliteSession> RentAsync(CancellationToken ct)
+    {
+        if (_idle.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return session;
+        }
+
+        return new SqliteSession(this, await OpenAsync(ct));
+    }
+
+    internal void Return(SqliteSession session)
+    {
+        if (!_disposed && session.IsReusable && Interlocked.Increment(ref _idleCount) <= IdleSessions)
+        {
+            _idle.Add(session);
+            return;
+        }
+
+        if (session.IsReusable)
+        {
+            Interlocked.Decrement(ref _idleCount);
+        }
+
+        session.Close();
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var session))
+        {
+            session.Close();
+        }
+    }
 
     /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
     public async Task<int> MigrateAsync(CancellationToken ct)

@@ -176,9 +176,8 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command(sql);
         Bind(cmd, args);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -204,9 +203,8 @@ public sealed class SqliteIdentityStore(SqliteDatabase db) : IIdentityStore
 
     private async Task<IReadOnlyList<T>> ListAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken ct, params object?[] args)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command(sql);
         Bind(cmd, args);
         var result = new List<T>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Kura.Domain.Images;
 using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
@@ -12,34 +11,26 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
     private const string Columns = """
         i.id, i.name, i.disk_format, i.container_format, i.visibility, i.size, i.virtual_size, i.status,
         i.checksum, i.os_hash_algo, i.os_hash_value, i.protected, i.min_ram, i.min_disk, i.owner, i.os_hidden,
-        i.created_at, i.updated_at, i.location, i.version, i.staging, i.worker,
-        (SELECT json_group_array(json_array(p.name, p.value)) FROM
-            (SELECT name, value FROM image_properties WHERE image_id = i.id ORDER BY position) p) AS props,
-        (SELECT json_group_array(t.value) FROM image_tags t WHERE t.image_id = i.id) AS tags
+        i.created_at, i.updated_at, i.location, i.version, i.staging, i.worker, i.properties_json, i.tags_json
         """;
 
     public async Task<bool> TryAddAsync(Image image, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var session = await db.RentAsync(ct);
+        await using var tx = await session.BeginTransactionAsync(ct);
         try
         {
-            await using (var insert = connection.CreateCommand())
-            {
-                insert.Transaction = tx;
-                insert.CommandText = """
-                    INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
-                        checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
-                        created_at, updated_at, location, staging, worker, version)
-                    VALUES ($id, $name, $disk_format, $container_format, $visibility, $size, $virtual_size, $status,
-                        $checksum, $os_hash_algo, $os_hash_value, $protected, $min_ram, $min_disk, $owner, $os_hidden,
-                        $created_at, $updated_at, $location, $staging, $worker, 1)
-                    """;
-                BindImage(insert, image);
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-
-            await WriteChildrenAsync(connection, tx, image, ct);
+            var insert = session.Command("""
+                INSERT INTO images (id, name, disk_format, container_format, visibility, size, virtual_size, status,
+                    checksum, os_hash_algo, os_hash_value, protected, min_ram, min_disk, owner, os_hidden,
+                    created_at, updated_at, location, staging, worker, properties_json, tags_json, version)
+                VALUES ($id, $name, $disk_format, $container_format, $visibility, $size, $virtual_size, $status,
+                    $checksum, $os_hash_algo, $os_hash_value, $protected, $min_ram, $min_disk, $owner, $os_hidden,
+                    $created_at, $updated_at, $location, $staging, $worker, $properties_json, $tags_json, 1)
+                """, tx);
+            BindImage(insert, image);
+            await insert.ExecuteNonQueryAsync(ct);
+            await WriteChildrenAsync(session, tx, image, ct);
             await tx.CommitAsync(ct);
             image.Version = 1;
             return true;
@@ -52,9 +43,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<Image?> FindAsync(string id, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.id = $id AND i.deleted = 0";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"SELECT {Columns} FROM images i WHERE i.id = $id AND i.deleted = 0");
         cmd.Parameters.AddWithValue("$id", id);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadImage(reader) : null;
@@ -62,37 +52,29 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<bool> TryUpdateAsync(Image image, long expectedVersion, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await using (var update = connection.CreateCommand())
+        await using var session = await db.RentAsync(ct);
+        await using var tx = await session.BeginTransactionAsync(ct);
+        var update = session.Command("""
+            UPDATE images SET name = $name, disk_format = $disk_format, container_format = $container_format,
+                visibility = $visibility, size = $size, virtual_size = $virtual_size, status = $status,
+                checksum = $checksum, os_hash_algo = $os_hash_algo, os_hash_value = $os_hash_value,
+                protected = $protected, min_ram = $min_ram, min_disk = $min_disk, owner = $owner,
+                os_hidden = $os_hidden, updated_at = $updated_at, location = $location, staging = $staging, worker = $worker,
+                properties_json = $properties_json, tags_json = $tags_json, version = version + 1
+            WHERE id = $id AND version = $expected AND deleted = 0
+            """, tx);
+        BindImage(update, image);
+        update.Parameters.AddWithValue("$expected", expectedVersion);
+        if (await update.ExecuteNonQueryAsync(ct) == 0)
         {
-            update.Transaction = tx;
-            update.CommandText = """
-                UPDATE images SET name = $name, disk_format = $disk_format, container_format = $container_format,
-                    visibility = $visibility, size = $size, virtual_size = $virtual_size, status = $status,
-                    checksum = $checksum, os_hash_algo = $os_hash_algo, os_hash_value = $os_hash_value,
-                    protected = $protected, min_ram = $min_ram, min_disk = $min_disk, owner = $owner,
-                    os_hidden = $os_hidden, updated_at = $updated_at, location = $location, staging = $staging, worker = $worker,
-                    version = version + 1
-                WHERE id = $id AND version = $expected AND deleted = 0
-                """;
-            BindImage(update, image);
-            update.Parameters.AddWithValue("$expected", expectedVersion);
-            if (await update.ExecuteNonQueryAsync(ct) == 0)
-            {
-                return false;
-            }
+            return false;
         }
 
-        await using (var clear = connection.CreateCommand())
-        {
-            clear.Transaction = tx;
-            clear.CommandText = "DELETE FROM image_properties WHERE image_id = $id; DELETE FROM image_tags WHERE image_id = $id;";
-            clear.Parameters.AddWithValue("$id", image.Id);
-            await clear.ExecuteNonQueryAsync(ct);
-        }
+        var clear = session.Command("DELETE FROM image_properties WHERE image_id = $id; DELETE FROM image_tags WHERE image_id = $id;", tx);
+        clear.Parameters.AddWithValue("$id", image.Id);
+        await clear.ExecuteNonQueryAsync(ct);
 
-        await WriteChildrenAsync(connection, tx, image, ct);
+        await WriteChildrenAsync(session, tx, image, ct);
         await tx.CommitAsync(ct);
         image.Version = expectedVersion + 1;
         return true;
@@ -100,36 +82,28 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<bool> TryDeleteAsync(string id, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var session = await db.RentAsync(ct);
+        await using var tx = await session.BeginTransactionAsync(ct);
         // One transaction: the row is marked deleted and its dependants go with it (Glance's two-step delete
         // could leave an image in status 'deleted' yet still shown). The row stays so the id is never reused.
-        await using (var mark = connection.CreateCommand())
+        var mark = session.Command("""
+            UPDATE images SET deleted = 1, deleted_at = $at, status = 'deleted', location = NULL, staging = NULL, version = version + 1
+            WHERE id = $id AND deleted = 0
+            """, tx);
+        mark.Parameters.AddWithValue("$id", id);
+        mark.Parameters.AddWithValue("$at", Micros.From(at));
+        if (await mark.ExecuteNonQueryAsync(ct) == 0)
         {
-            mark.Transaction = tx;
-            mark.CommandText = """
-                UPDATE images SET deleted = 1, deleted_at = $at, status = 'deleted', location = NULL, staging = NULL, version = version + 1
-                WHERE id = $id AND deleted = 0
-                """;
-            mark.Parameters.AddWithValue("$id", id);
-            mark.Parameters.AddWithValue("$at", Micros.From(at));
-            if (await mark.ExecuteNonQueryAsync(ct) == 0)
-            {
-                return false;
-            }
+            return false;
         }
 
-        await using (var cleanup = connection.CreateCommand())
-        {
-            cleanup.Transaction = tx;
-            cleanup.CommandText = """
-                DELETE FROM image_properties WHERE image_id = $id;
-                DELETE FROM image_tags WHERE image_id = $id;
-                DELETE FROM image_members WHERE image_id = $id;
-                """;
-            cleanup.Parameters.AddWithValue("$id", id);
-            await cleanup.ExecuteNonQueryAsync(ct);
-        }
+        var cleanup = session.Command("""
+            DELETE FROM image_properties WHERE image_id = $id;
+            DELETE FROM image_tags WHERE image_id = $id;
+            DELETE FROM image_members WHERE image_id = $id;
+            """, tx);
+        cleanup.Parameters.AddWithValue("$id", id);
+        await cleanup.ExecuteNonQueryAsync(ct);
 
         await tx.CommitAsync(ct);
         return true;
@@ -137,21 +111,19 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<long?> FindStorageQuotaAsync(string owner, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT image_size FROM project_quotas WHERE project_id = $owner";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("SELECT image_size FROM project_quotas WHERE project_id = $owner");
         cmd.Parameters.AddWithValue("$owner", owner);
         return await cmd.ExecuteScalarAsync(ct) is long bytes ? bytes : null;
     }
 
     public async Task SetStorageQuotaAsync(string owner, long bytes, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("""
             INSERT INTO project_quotas (project_id, image_size) VALUES ($owner, $bytes)
             ON CONFLICT (project_id) DO UPDATE SET image_size = excluded.image_size
-            """;
+            """);
         cmd.Parameters.AddWithValue("$owner", owner);
         cmd.Parameters.AddWithValue("$bytes", bytes);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -159,15 +131,14 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<ProjectUsage> GetUsageAsync(string owner, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("""
             SELECT COUNT(*),
                    COALESCE(SUM(CASE WHEN location IS NOT NULL THEN size END), 0),
                    COALESCE(SUM(CASE WHEN staging IS NOT NULL THEN size END), 0),
                    COALESCE(SUM(status IN ('saving', 'uploading', 'importing')), 0)
             FROM images WHERE owner = $owner AND deleted = 0
-            """;
+            """);
         cmd.Parameters.AddWithValue("$owner", owner);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
@@ -176,12 +147,11 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<bool> TryAddMemberAsync(ImageMember member, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("""
             INSERT INTO image_members (image_id, member, status, created_at, updated_at)
             SELECT $image, $member, $status, $created, $updated WHERE EXISTS (SELECT 1 FROM images WHERE id = $image AND deleted = 0)
-            """;
+            """);
         BindMember(cmd, member);
         try
         {
@@ -201,18 +171,16 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<bool> UpdateMemberAsync(ImageMember member, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE image_members SET status = $status, updated_at = $updated WHERE image_id = $image AND member = $member";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("UPDATE image_members SET status = $status, updated_at = $updated WHERE image_id = $image AND member = $member");
         BindMember(cmd, member);
         return await cmd.ExecuteNonQueryAsync(ct) > 0;
     }
 
     public async Task<bool> DeleteMemberAsync(string imageId, string memberId, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM image_members WHERE image_id = $image AND member = $member";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("DELETE FROM image_members WHERE image_id = $image AND member = $member");
         cmd.Parameters.AddWithValue("$image", imageId);
         cmd.Parameters.AddWithValue("$member", memberId);
         return await cmd.ExecuteNonQueryAsync(ct) > 0;
@@ -220,9 +188,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     private async Task<IReadOnlyList<ImageMember>> QueryMembersAsync(string where, string imageId, string? memberId, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT image_id, member, status, created_at, updated_at FROM image_members WHERE {where} ORDER BY created_at, member";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"SELECT image_id, member, status, created_at, updated_at FROM image_members WHERE {where} ORDER BY created_at, member");
         cmd.Parameters.AddWithValue("$image", imageId);
         cmd.Parameters.AddWithValue("$member", (object?)memberId ?? DBNull.Value);
         var result = new List<ImageMember>();
@@ -246,22 +213,27 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
+        // The SQL text depends only on the query's shape, so each shape is prepared once per pooled connection.
+        var parameters = new List<(string Name, object Value)>();
         var sql = new StringBuilder($"SELECT {Columns} FROM images i WHERE i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden");
-        cmd.Parameters.AddWithValue("$os_hidden", query.OsHidden ? 1 : 0);
-        var p = 0;
+        parameters.Add(("$os_hidden", query.OsHidden ? 1 : 0));
         string Param(object value)
         {
-            var name = "$p" + p++;
-            cmd.Parameters.AddWithValue(name, value is bool b ? (b ? 1 : 0) : value);
+            var name = "$p" + parameters.Count;
+            parameters.Add((name, value is bool b ? (b ? 1 : 0) : value));
             return name;
         }
 
         ImageListSql.AppendConditions(sql, query, scope, marker, Param);
         ImageListSql.AppendOrderBy(sql, query);
         sql.Append(" LIMIT ").Append(Param(query.Limit));
-        cmd.CommandText = sql.ToString();
+
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command(sql.ToString());
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
 
         var images = new List<Image>(Math.Min(query.Limit, 1000));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -275,10 +247,9 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
         // The literal list is the partial index's own condition (migration 0005), so SQLite uses the index.
-        cmd.CommandText = $"SELECT {Columns} FROM images i WHERE i.status IN ('saving', 'uploading', 'importing') AND i.deleted = 0";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"SELECT {Columns} FROM images i WHERE i.status IN ('saving', 'uploading', 'importing') AND i.deleted = 0");
         var result = new List<Image>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -291,9 +262,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT status, COUNT(*) FROM images WHERE deleted = 0 GROUP BY status";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("SELECT status, COUNT(*) FROM images WHERE deleted = 0 GROUP BY status");
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -306,9 +276,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
     public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT location FROM images WHERE location IS NOT NULL UNION SELECT staging FROM images WHERE staging IS NOT NULL";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("SELECT location FROM images WHERE location IS NOT NULL UNION SELECT staging FROM images WHERE staging IS NOT NULL");
         var result = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -319,14 +288,12 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return result;
     }
 
-    private static async Task WriteChildrenAsync(SqliteConnection connection, SqliteTransaction tx, Image image, CancellationToken ct)
+    private static async Task WriteChildrenAsync(SqliteSession session, SqliteTransaction tx, Image image, CancellationToken ct)
     {
         var position = 0;
         foreach (var (name, value) in image.Properties)
         {
-            await using var cmd = connection.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO image_properties (image_id, position, name, value) VALUES ($id, $pos, $name, $value)";
+            var cmd = session.Command("INSERT INTO image_properties (image_id, position, name, value) VALUES ($id, $pos, $name, $value)", tx);
             cmd.Parameters.AddWithValue("$id", image.Id);
             cmd.Parameters.AddWithValue("$pos", position++);
             cmd.Parameters.AddWithValue("$name", name);
@@ -336,9 +303,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
 
         foreach (var tag in image.Tags)
         {
-            await using var cmd = connection.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES ($id, $value)";
+            var cmd = session.Command("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES ($id, $value)", tx);
             cmd.Parameters.AddWithValue("$id", image.Id);
             cmd.Parameters.AddWithValue("$value", tag);
             await cmd.ExecuteNonQueryAsync(ct);
@@ -368,6 +333,8 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         cmd.Parameters.AddWithValue("$location", (object?)image.Location ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$staging", (object?)image.StagingLocation ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$worker", (object?)image.Worker ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$properties_json", ImageChildrenJson.Properties(image));
+        cmd.Parameters.AddWithValue("$tags_json", ImageChildrenJson.Tags(image));
     }
 
     private static Image ReadImage(SqliteDataReader r)
@@ -392,22 +359,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         image.Version = r.GetInt64(19);
         image.StagingLocation = r.IsDBNull(20) ? null : r.GetString(20);
         image.Worker = r.IsDBNull(21) ? null : r.GetString(21);
-        using (var props = JsonDocument.Parse(r.GetString(22)))
-        {
-            foreach (var pair in props.RootElement.EnumerateArray())
-            {
-                image.Properties.Add(new(pair[0].GetString()!, pair[1].GetString()!));
-            }
-        }
-
-        using (var tags = JsonDocument.Parse(r.GetString(23)))
-        {
-            foreach (var tag in tags.RootElement.EnumerateArray())
-            {
-                image.Tags.Add(tag.GetString()!);
-            }
-        }
-
+        ImageChildrenJson.Read(image, r.GetString(22), r.GetString(23));
         return image;
     }
 }

@@ -21,9 +21,8 @@ public sealed class SqliteLeaseStore(SqliteDatabase db) : ILeaseStore
 
     public async Task<IReadOnlySet<string>> ListLiveNodesAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id FROM cluster_nodes WHERE expires_at > $a";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("SELECT id FROM cluster_nodes WHERE expires_at > $a");
         cmd.Parameters.AddWithValue("$a", Micros.From(now));
         var live = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -44,9 +43,8 @@ public sealed class SqliteLeaseStore(SqliteDatabase db) : ILeaseStore
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object[] args)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command(sql);
         for (var i = 0; i < args.Length; i++)
         {
             cmd.Parameters.AddWithValue("$" + (char)('a' + i), args[i]);

@@ -18,9 +18,8 @@ public sealed class SqliteMetadefStore(SqliteDatabase db) : IMetadefStore
 
     public async Task<bool> TryAddAsync(MetadefNamespace ns, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"INSERT INTO metadef_namespaces ({Columns}) VALUES ($name, $owner, $visibility, $protected, $document, $created, $updated, 1)";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"INSERT INTO metadef_namespaces ({Columns}) VALUES ($name, $owner, $visibility, $protected, $document, $created, $updated, 1)");
         Bind(cmd, ns);
         try
         {
@@ -36,13 +35,12 @@ public sealed class SqliteMetadefStore(SqliteDatabase db) : IMetadefStore
 
     public async Task<bool> TryUpdateAsync(string storedName, MetadefNamespace ns, long expectedVersion, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("""
             UPDATE metadef_namespaces SET namespace = $name, owner = $owner, visibility = $visibility, protected = $protected,
                 document = $document, updated_at = $updated, version = version + 1
             WHERE namespace = $stored AND version = $expected
-            """;
+            """);
         Bind(cmd, ns);
         cmd.Parameters.AddWithValue("$stored", storedName);
         cmd.Parameters.AddWithValue("$expected", expectedVersion);
@@ -64,9 +62,8 @@ public sealed class SqliteMetadefStore(SqliteDatabase db) : IMetadefStore
 
     public async Task<bool> DeleteAsync(string name, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM metadef_namespaces WHERE namespace = $name";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("DELETE FROM metadef_namespaces WHERE namespace = $name");
         cmd.Parameters.AddWithValue("$name", name);
         return await cmd.ExecuteNonQueryAsync(ct) > 0;
     }
@@ -84,9 +81,8 @@ public sealed class SqliteMetadefStore(SqliteDatabase db) : IMetadefStore
 
     private async Task<IReadOnlyList<MetadefNamespace>> QueryAsync(string sql, string? name, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command(sql);
         cmd.Parameters.AddWithValue("$name", (object?)name ?? DBNull.Value);
         var result = new List<MetadefNamespace>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);

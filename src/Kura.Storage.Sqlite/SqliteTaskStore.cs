@@ -11,27 +11,24 @@ public sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
 
     public async Task AddAsync(ImageTask task, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"INSERT INTO tasks (type, {Columns}) VALUES ('{ImageTask.Type}', $id, $status, $owner, $image, $request, $user, $input, $result, $message, $created, $updated, $expires)";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"INSERT INTO tasks (type, {Columns}) VALUES ('{ImageTask.Type}', $id, $status, $owner, $image, $request, $user, $input, $result, $message, $created, $updated, $expires)");
         Bind(cmd, task);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task UpdateAsync(ImageTask task, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE tasks SET status = $status, result = $result, message = $message, updated_at = $updated, expires_at = $expires WHERE id = $id";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("UPDATE tasks SET status = $status, result = $result, message = $message, updated_at = $updated, expires_at = $expires WHERE id = $id");
         Bind(cmd, task);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<ImageTask>> ListForImageAsync(string imageId, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM tasks WHERE image_id = $image ORDER BY created_at, id";
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command($"SELECT {Columns} FROM tasks WHERE image_id = $image ORDER BY created_at, id");
         cmd.Parameters.AddWithValue("$image", imageId);
         var result = new List<ImageTask>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -47,12 +44,11 @@ public sealed class SqliteTaskStore(SqliteDatabase db) : ITaskStore
 
     public async Task<int> FailUnfinishedAsync(string message, DateTimeOffset at, IReadOnlySet<string> busyImageIds, CancellationToken ct)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        await using var session = await db.RentAsync(ct);
+        var cmd = session.Command("""
             UPDATE tasks SET status = 'failure', message = $message, updated_at = $at
             WHERE status IN ('pending', 'processing') AND image_id NOT IN (SELECT value FROM json_each($busy))
-            """;
+            """);
         cmd.Parameters.AddWithValue("$busy", System.Text.Json.JsonSerializer.Serialize(busyImageIds));
         cmd.Parameters.AddWithValue("$message", message);
         cmd.Parameters.AddWithValue("$at", Micros.From(at));
