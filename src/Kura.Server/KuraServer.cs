@@ -82,6 +82,7 @@ public static class KuraServer
             .Validate(o => o.EnabledMethods.All(m => ImportOptions.KnownMethods.Contains(m)), $"Import:EnabledMethods takes {string.Join(", ", ImportOptions.KnownMethods)}.")
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImageOptions>>().Value);
+        services.AddSingleton<Kura.Api.Glance.ListPageCache>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PolicyOptions>>().Value);
         services.AddSingleton(sp => ImagePolicy.For(sp.GetRequiredService<PolicyOptions>(), sp.GetRequiredService<IImageStore>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportOptions>>().Value);
@@ -100,7 +101,10 @@ public static class KuraServer
             case "Sqlite":
                 var dbPath = Path.GetFullPath(database.Path ?? Path.Combine(dataDirectory, "kura.db"));
                 services.AddSingleton(sp => new SqliteDatabase(dbPath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
-                services.AddSingleton<IImageStore, SqliteImageStore>();
+                // The embedded file has one writer, this process: what it read stays exact until it writes.
+                services.AddSingleton(new CatalogVersion(shared: false));
+                services.AddSingleton<SqliteImageStore>();
+                services.AddSingleton<IImageStore>(sp => new VersionedImageStore(sp.GetRequiredService<SqliteImageStore>(), sp.GetRequiredService<CatalogVersion>()));
                 services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
                 services.AddSingleton<IMetadefStore, SqliteMetadefStore>();
                 services.AddSingleton<ITaskStore, SqliteTaskStore>();
@@ -113,6 +117,7 @@ public static class KuraServer
                 var connectionString = database.ConnectionString
                     ?? throw new InvalidOperationException("Database:Type Postgres needs Database:ConnectionString.");
                 services.AddSingleton(sp => new PostgresDatabase(connectionString, sp.GetRequiredService<ILogger<PostgresDatabase>>()));
+                services.AddSingleton(new CatalogVersion(shared: true));
                 services.AddSingleton<IImageStore, PostgresImageStore>();
                 services.AddSingleton<IIdentityStore, PostgresIdentityStore>();
                 services.AddSingleton<IMetadefStore, PostgresMetadefStore>();

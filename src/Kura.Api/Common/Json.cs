@@ -32,6 +32,27 @@ public static class Json
         await writer.FlushAsync(ctx.RequestAborted);
     }
 
+    /// <summary>Renders a document built with a <see cref="Utf8JsonWriter"/> into bytes, to send now and keep.</summary>
+    public static byte[] Render(Action<Utf8JsonWriter> build)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            build(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Sends an already rendered JSON document, with its length.</summary>
+    public static async Task WriteAsync(HttpContext ctx, int status, byte[] body)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.ContentLength = body.Length;
+        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
+    }
+
     /// <summary>
     /// Reads a small JSON request body; null when it is not JSON, nests deeper than 32, or holds a string that is
     /// not valid Unicode (a lone surrogate escape such as <c>"\ud800"</c>). Bodies over the server's request limit

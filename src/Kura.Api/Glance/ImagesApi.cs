@@ -34,11 +34,20 @@ public static class ImagesApi
         return app;
     }
 
-    private static async Task List(HttpContext ctx, ImageService images)
+    private static async Task List(HttpContext ctx, ImageService images, ListPageCache cache)
     {
+        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var key = ListPageCache.Key(caller.ProjectId, caller.IsAdmin, ctx.Request.QueryString.Value);
+        if (cache.TryGet(key, out var cached))
+        {
+            await Json.WriteAsync(ctx, StatusCodes.Status200OK, cached);
+            return;
+        }
+
+        var quiet = cache.Catalog.TryGetQuiet(out var version);
         var parameters = ParseQuery(ctx.Request.QueryString.Value);
         var query = ImageListQuery.Parse(parameters, images.Options.DefaultListLimit, images.Options.MaxListLimit);
-        var page = await images.ListAsync(GlanceAuthMiddleware.CallerOf(ctx), query, ctx.RequestAborted);
+        var page = await images.ListAsync(caller, query, ctx.RequestAborted);
 
         var withoutMarker = parameters.Where(p => p.Key != "marker").ToList();
         string? next = null;
@@ -59,7 +68,7 @@ public static class ImagesApi
             next = "/v2/images?" + EncodeQuery(nextParams);
         }
 
-        await Json.WriteAsync(ctx, StatusCodes.Status200OK, w =>
+        void Write(System.Text.Json.Utf8JsonWriter w)
         {
             w.WriteStartObject();
             w.WriteStartArray("images");
@@ -77,7 +86,17 @@ public static class ImagesApi
             }
 
             w.WriteEndObject();
-        });
+        }
+
+        if (quiet && cache.Catalog.IsStill(version))
+        {
+            var body = Json.Render(Write);
+            cache.Store(key, version, body);
+            await Json.WriteAsync(ctx, StatusCodes.Status200OK, body);
+            return;
+        }
+
+        await Json.WriteAsync(ctx, StatusCodes.Status200OK, Write);
     }
 
     private static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity, ImportService imports)

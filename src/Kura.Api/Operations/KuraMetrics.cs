@@ -18,6 +18,8 @@ public sealed class KuraMetrics
     private long _bytesIn;
     private long _bytesOut;
     private long _uploadsInFlight;
+    private long _listCacheHits;
+    private long _listCacheMisses;
 
     public long UploadsInFlight => Interlocked.Read(ref _uploadsInFlight);
 
@@ -28,6 +30,9 @@ public sealed class KuraMetrics
         Interlocked.Add(ref _bytesIn, bytesIn);
         Interlocked.Add(ref _bytesOut, bytesOut);
     }
+
+    /// <summary>Counts a <c>GET /v2/images</c> answered from the page cache, or not.</summary>
+    public void CountListPage(bool hit) => Interlocked.Increment(ref hit ? ref _listCacheHits : ref _listCacheMisses);
 
     public IDisposable UploadStarted()
     {
@@ -65,6 +70,7 @@ public sealed class KuraMetrics
         text.Append(CultureInfo.InvariantCulture, $"# HELP kura_http_request_bytes_total Bytes of request bodies read.\n# TYPE kura_http_request_bytes_total counter\nkura_http_request_bytes_total {Interlocked.Read(ref _bytesIn)}\n");
         text.Append(CultureInfo.InvariantCulture, $"# HELP kura_http_response_bytes_total Bytes of response bodies written.\n# TYPE kura_http_response_bytes_total counter\nkura_http_response_bytes_total {Interlocked.Read(ref _bytesOut)}\n");
         text.Append(CultureInfo.InvariantCulture, $"# HELP kura_uploads_in_flight Image uploads and stagings being received now.\n# TYPE kura_uploads_in_flight gauge\nkura_uploads_in_flight {UploadsInFlight}\n");
+        text.Append(CultureInfo.InvariantCulture, $"# HELP kura_list_cache_requests_total Image list pages served from the page cache (hit) or the database (miss).\n# TYPE kura_list_cache_requests_total counter\nkura_list_cache_requests_total{{result=\"hit\"}} {Interlocked.Read(ref _listCacheHits)}\nkura_list_cache_requests_total{{result=\"miss\"}} {Interlocked.Read(ref _listCacheMisses)}\n");
         text.Append("# HELP kura_images Images in the catalog (not deleted), by status.\n# TYPE kura_images gauge\n");
         foreach (var (status, count) in imagesByStatus.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

@@ -16,6 +16,13 @@ public sealed class ImageOptions
     [Range(1, 100_000)]
     public int MaxListLimit { get; set; } = 1000;
 
+    /// <summary>
+    /// Bytes of rendered <c>GET /v2/images</c> pages a node keeps while the catalogue is unchanged (only when it is
+    /// the only writer: the embedded SQLite database); 0 turns the cache off.
+    /// </summary>
+    [Range(0, 1L << 32)]
+    public long ListCacheBytes { get; set; } = 16L << 20;
+
     /// <summary>Largest image in bytes (Glance <c>image_size_cap</c>, 1 TiB).</summary>
     [Range(0, long.MaxValue)]
     public long SizeCap { get; set; } = 1L << 40;
