@@ -4,7 +4,9 @@
 # ceiling probe (bench/Kura.Ceiling: the same routes and bodies from memory) in the same run.
 # Usage: bench/api.sh [N] [SECONDS]. Prints a Markdown table for docs/PERFORMANCE.md.
 # KURA_BENCH_DATABASE=Postgres runs Kura on a throw-away PostgreSQL 15 (scripts/postgres.sh, port 55439) instead
-# of the embedded SQLite file.
+# of the embedded SQLite file. KURA_BENCH_GLANCE=1 first measures Debian's Glance 25 on the same records and routes
+# (bench/glance.sh, which installs and starts Keystone and Glance, and stops them before Kura starts) and adds the
+# Kura / Glance ratio to the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . conformance/lib.sh
@@ -21,9 +23,25 @@ cleanup() {
   [ -n "$CEILING_PID" ] && kill "$CEILING_PID" 2>/dev/null
   stop_kura
   [ "$BACKEND" = Postgres ] && bash scripts/postgres.sh stop >/dev/null 2>&1
+  [ -n "${GLANCE_TSV:-}" ] && rm -f "$GLANCE_TSV"
   return 0
 }
 trap cleanup EXIT
+GLANCE_TSV=""
+if [ "${KURA_BENCH_GLANCE:-}" = 1 ]; then
+  GLANCE_TSV=$(mktemp /tmp/kura-bench-glance.XXXXXX)
+  echo "measuring Glance (bench/glance.sh $N $DURATION)..." >&2
+  bash bench/glance.sh "$N" "$DURATION" >"$GLANCE_TSV"
+fi
+# glance_cols NAME KURA_RPS -> " Glance req/s | Kura / Glance |" when Glance was measured
+glance_cols() {
+  [ -n "$GLANCE_TSV" ] || return 0
+  local g
+  g=$(awk -F'\t' -v n="$1" '$1==n{print $2}' "$GLANCE_TSV")
+  if [ -n "$g" ]; then printf ' %s | %s |' "$g" "$(python3 -c "print(f'{$2/$g:,.0f}x')")"; else printf ' | |'; fi
+}
+GLANCE_HEAD=""; GLANCE_RULE=""
+[ -n "$GLANCE_TSV" ] && GLANCE_HEAD=" Glance req/s | Kura / Glance |" && GLANCE_RULE=" ---: | ---: |"
 if [ "$BACKEND" = Postgres ]; then
   bash scripts/postgres.sh start 55439 >/dev/null
   export KURA_CONFORMANCE_DATABASE=Postgres
@@ -132,9 +150,10 @@ dotnet bench/Kura.Ceiling/bin/Release/net10.0/Kura.Ceiling.dll --urls "http://12
 CEILING_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$CPORT/v2/images/$SHOW_ID" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# run URL [lua] -> "rps p50 p99"
+# run URL [lua] -> "rps p50 p99", after one second of the same load to warm the JIT and caches
 run() {
   local out
+  wrk -t2 -c16 -d1s -H "X-Auth-Token: $TOKEN" ${2:+-s "$2"} "$1" >/dev/null 2>&1
   out=$(wrk -t2 -c16 -d"${DURATION}s" --latency -H "X-Auth-Token: $TOKEN" ${2:+-s "$2"} "$1" 2>&1)
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec/{printf "%.0f", $2}' <<<"$out")
@@ -144,17 +163,47 @@ run() {
   echo "$rps $p50 $p99 ${non2xx:-0}"
 }
 
+# restart_kura ARGS: the same Kura on the same data (SQLite), with other settings.
+restart_kura() {
+  kill "$KURA_PID"; wait "$KURA_PID" 2>/dev/null || true
+  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet src/Kura.Server/bin/Release/net10.0/Kura.Server.dll \
+    --urls "$BASE" --Logging:LogLevel:Default=Warning "$@" >>"$WORK/kura.log" 2>&1 &
+  KURA_PID=$!
+  for _ in $(seq 1 150); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
+# On SQLite a repeated page comes from the list page cache (Images:ListCacheBytes). First, on the untouched
+# catalogue, the same reads with the cache off: what a page costs right after the catalogue changed.
+UNCACHED=""
+if [ "$BACKEND" = Sqlite ]; then
+  echo "measuring with the list page cache off..." >&2
+  restart_kura --Images:ListCacheBytes=0
+  for name in "${ORDER[@]}"; do curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$BASE${ROUTES[$name]}"; done
+  UNCACHED=$(
+    printf '| the same reads, list page cache off (Images:ListCacheBytes=0) | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
+    for name in "${ORDER[@]}"; do
+      [ "$name" = show ] && continue
+      read -r krps kp50 kp99 kerr < <(run "$BASE${ROUTES[$name]}")
+      read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT${ROUTES[$name]}")
+      printf '| GET %s | %s | %s | %s | %s | %s |\n' "${ROUTES[$name]//$DEEP_MARKER/<deep marker>}" "$krps" "$kp50" "$kp99" "$crps" "$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")"
+    done
+    printf '| Kura peak RSS (VmHWM), cache off | %s MB | | | | |\n' "$(awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/$KURA_PID/status")"
+  )
+  restart_kura
+  for name in "${ORDER[@]}"; do curl -s -o /dev/null -H "X-Auth-Token: $TOKEN" "$BASE${ROUTES[$name]}"; done
+fi
+
 echo "measuring..." >&2
-printf '| %s images on %s; wrk 2 threads, 16 connections, %ss each | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' "$N" "$BACKEND" "$DURATION"
+printf '| %s images on %s; wrk 2 threads, 16 connections, %ss each | Kura req/s | p50 | p99 | ceiling req/s | Kura / ceiling |%s\n| --- | ---: | ---: | ---: | ---: | ---: |%s\n' "$N" "$BACKEND" "$DURATION" "$GLANCE_HEAD" "$GLANCE_RULE"
 for name in "${ORDER[@]}"; do
   read -r krps kp50 kp99 kerr < <(run "$BASE${ROUTES[$name]}")
   read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT${ROUTES[$name]}")
   ratio=$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")
-  printf '| GET %s | %s | %s | %s | %s | %s |\n' "${ROUTES[$name]//$DEEP_MARKER/<deep marker>}" "$krps" "$kp50" "$kp99" "$crps" "$ratio"
+  printf '| GET %s | %s | %s | %s | %s | %s |%s\n' "${ROUTES[$name]//$DEEP_MARKER/<deep marker>}" "$krps" "$kp50" "$kp99" "$crps" "$ratio" "$(glance_cols "$name" "$krps")"
 done
 read -r krps kp50 kp99 kerr < <(run "$BASE/v2/images" "$WRK_DIR/create.lua")
 read -r crps _ _ _ < <(run "http://127.0.0.1:$CPORT/v2/images" "$WRK_DIR/create.lua")
-printf '| POST /v2/images (create) | %s | %s | %s | %s | %s |\n' "$krps" "$kp50" "$kp99" "$crps" "$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")"
+printf '| POST /v2/images (create) | %s | %s | %s | %s | %s |%s\n' "$krps" "$kp50" "$kp99" "$crps" "$(python3 -c "print(f'{100*$krps/max($crps,1):.0f}%')")" "$(glance_cols create "$krps")"
 read -r krps kp50 kp99 kerr < <(run "$BASE/" "$WRK_DIR/patch.lua")
 printf '| PATCH /v2/images/{id} (random of 1,000) | %s | %s | %s | | (%s non-2xx) |\n' "$krps" "$kp50" "$kp99" "$kerr"
 read -r krps kp50 kp99 kerr < <(wrk -t1 -c1 -d2s --latency -s "$WRK_DIR/delete.lua" "$BASE/" 2>&1 | awk '/^Requests\/sec/{r=$2} $1=="50%"{a=$2} $1=="99%"{b=$2} END{printf "%.0f %s %s 0\n", r, a, b}')
@@ -172,3 +221,6 @@ t1=$(date +%s.%N)
 printf '| paging through one project'"'"'s %s+ images by marker, limit=1000 | %s s | | | | |\n' "$MINE" "$(python3 -c "print(f'{$t1-$t0:.2f}')")"
 printf '| pages of 1,000 in the whole visible listing | %s | | | | |\n' "$PAGES"
 printf '| Kura peak RSS (VmHWM) over the run | %s MB | | | | |\n' "$(awk '/VmHWM/{printf "%.0f", $2/1024}' "/proc/$KURA_PID/status")"
+[ -n "$GLANCE_TSV" ] && printf '| Glance peak RSS (VmHWM, glance-api and its workers) | %s MB | | | | |\n' "$(awk -F'\t' '$1=="rss"{print $2}' "$GLANCE_TSV")"
+[ -n "$UNCACHED" ] && printf '\n%s\n' "$UNCACHED"
+exit 0

@@ -13,7 +13,7 @@ namespace Kura.Storage.Sqlite;
 public sealed partial class SqliteDatabase : IDisposable
 {
     /// <summary>Open connections kept between requests; more may be open at once, the rest are closed on return.</summary>
-    private const int IdleSessions = 32;
+    private const int IdleSessions = 16;
 
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteSession> _idle = [];
     private int _idleCount;

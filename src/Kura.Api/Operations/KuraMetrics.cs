@@ -77,6 +77,9 @@ public sealed class KuraMetrics
             text.Append(CultureInfo.InvariantCulture, $"kura_images{{status=\"{Escape(status)}\"}} {count}\n");
         }
 
+        var gc = GC.GetGCMemoryInfo();
+        text.Append(CultureInfo.InvariantCulture, $"# HELP dotnet_gc_heap_bytes Managed heap size after the last collection.\n# TYPE dotnet_gc_heap_bytes gauge\ndotnet_gc_heap_bytes {gc.HeapSizeBytes}\n");
+        text.Append(CultureInfo.InvariantCulture, $"# HELP dotnet_gc_committed_bytes Memory the garbage collector has committed.\n# TYPE dotnet_gc_committed_bytes gauge\ndotnet_gc_committed_bytes {gc.TotalCommittedBytes}\n");
         text.Append(CultureInfo.InvariantCulture, $"# HELP process_resident_memory_bytes Resident memory of this Kura process.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {residentBytes}\n");
         return text.ToString();
     }

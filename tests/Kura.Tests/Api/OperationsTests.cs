@@ -47,6 +47,8 @@ public sealed partial class OperationsTests(KuraHostFixture fixture) : IClassFix
         Assert.True(Value(after, "kura_images{status=\"active\"}") >= 1);
         Assert.True(Value(after, "kura_http_request_duration_seconds_count{method=\"PUT\",route=\"/v2/images/{imageId}/file\"}") >= 1);
         Assert.True(Value(after, "process_resident_memory_bytes") > 10_000_000);
+        Assert.True(Value(after, "dotnet_gc_heap_bytes") > 0);
+        Assert.True(Value(after, "dotnet_gc_committed_bytes") >= Value(after, "dotnet_gc_heap_bytes"));
 
         // No raw path, id or token ever becomes a label.
         Assert.DoesNotContain(id, after, StringComparison.Ordinal);
