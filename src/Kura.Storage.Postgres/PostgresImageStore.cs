@@ -227,7 +227,6 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
     {
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand { Connection = connection };
-        var sql = new StringBuilder($"SELECT {Columns} FROM images i WHERE NOT i.deleted AND i.status <> 'killed' AND i.os_hidden = @os_hidden");
         cmd.Parameters.AddWithValue("os_hidden", query.OsHidden);
         var p = 0;
         string Param(object value)
@@ -237,10 +236,7 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
             return "@" + name;
         }
 
-        ImageListSql.AppendConditions(sql, query, scope, marker, Param);
-        ImageListSql.AppendOrderBy(sql, query);
-        sql.Append(" LIMIT ").Append(Param(query.Limit));
-        cmd.CommandText = sql.ToString();
+        cmd.CommandText = ImageListSql.Page(Columns, "NOT i.deleted AND i.status <> 'killed' AND i.os_hidden = @os_hidden", query, scope, marker, Param);
 
         var images = new List<Image>(Math.Min(query.Limit, 1000));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -281,10 +277,11 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
         return counts;
     }
 
-    public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
+    public async Task<IReadOnlySet<string>> FindReferencedAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT location FROM images WHERE location IS NOT NULL UNION SELECT staging FROM images WHERE staging IS NOT NULL", connection);
+        await using var cmd = new NpgsqlCommand("SELECT location FROM images WHERE location = ANY(@keys) UNION SELECT staging FROM images WHERE staging = ANY(@keys)", connection);
+        cmd.Parameters.AddWithValue("keys", keys.ToArray());
         var result = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -29,6 +29,30 @@ public static class ImageListSql
         "size", "virtual_size", "min_ram", "min_disk", "protected", "created_at", "updated_at",
     };
 
+    /// <summary>Sort columns an index delivers in order (migration 0004's sort indexes and ix_images_created).</summary>
+    private static readonly HashSet<string> IndexedOrders = new(StringComparer.Ordinal) { "created_at", "name", "size", "updated_at" };
+
+    /// <summary>
+    /// The whole page query: <c>SELECT columns FROM images i WHERE base AND …conditions ORDER BY … LIMIT</c>. When the
+    /// database must sort the matches itself (a tag filter, or a first sort key no index is ordered by), the sort
+    /// runs over ids and sort keys only and the page's full rows are read after it, so that sorting many matches
+    /// never carries their properties and tags along.
+    /// </summary>
+    public static string Page(string columns, string baseCondition, ImageListQuery query, ImageVisibilityScope scope, Image? marker, Func<object, string> param)
+    {
+        var where = new StringBuilder(baseCondition);
+        AppendConditions(where, query, scope, marker, param);
+        var order = new StringBuilder();
+        AppendOrderBy(order, query);
+        var limit = param(query.Limit);
+        if (query.Tags.Count == 0 && IndexedOrders.Contains(query.Sort[0].Column))
+        {
+            return $"SELECT {columns} FROM images i WHERE {where}{order} LIMIT {limit}";
+        }
+
+        return $"SELECT {columns} FROM images i JOIN (SELECT i.id AS page_id FROM images i WHERE {where}{order} LIMIT {limit}) page ON i.id = page.page_id{order}";
+    }
+
     /// <summary>Appends every condition of <paramref name="query"/> (the caller has written <c>WHERE</c> and the fixed ones).</summary>
     public static void AppendConditions(StringBuilder sql, ImageListQuery query, ImageVisibilityScope scope, Image? marker, Func<object, string> param)
     {

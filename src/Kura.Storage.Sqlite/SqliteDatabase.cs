@@ -80,14 +80,14 @@ public sealed partial class SqliteDatabase : IDisposable
 
     internal void Return(SqliteSession session)
     {
-        if (!_disposed && session.IsReusable && Interlocked.Increment(ref _idleCount) <= IdleSessions)
+        if (!_disposed && session.IsReusable)
         {
-            _idle.Add(session);
-            return;
-        }
+            if (Interlocked.Increment(ref _idleCount) <= IdleSessions)
+            {
+                _idle.Add(session);
+                return;
+            }
 
-        if (session.IsReusable)
-        {
             Interlocked.Decrement(ref _idleCount);
         }
 

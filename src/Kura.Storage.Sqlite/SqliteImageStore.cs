@@ -215,7 +215,6 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
     {
         // The SQL text depends only on the query's shape, so each shape is prepared once per pooled connection.
         var parameters = new List<(string Name, object Value)>();
-        var sql = new StringBuilder($"SELECT {Columns} FROM images i WHERE i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden");
         parameters.Add(("$os_hidden", query.OsHidden ? 1 : 0));
         string Param(object value)
         {
@@ -224,12 +223,9 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
             return name;
         }
 
-        ImageListSql.AppendConditions(sql, query, scope, marker, Param);
-        ImageListSql.AppendOrderBy(sql, query);
-        sql.Append(" LIMIT ").Append(Param(query.Limit));
-
+        var sql = ImageListSql.Page(Columns, "i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden", query, scope, marker, Param);
         await using var session = await db.RentAsync(ct);
-        var cmd = session.Command(sql.ToString());
+        var cmd = session.Command(sql);
         foreach (var (name, value) in parameters)
         {
             cmd.Parameters.AddWithValue(name, value);
@@ -274,10 +270,15 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
         return counts;
     }
 
-    public async Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct)
+    public async Task<IReadOnlySet<string>> FindReferencedAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
     {
         await using var session = await db.RentAsync(ct);
-        var cmd = session.Command("SELECT location FROM images WHERE location IS NOT NULL UNION SELECT staging FROM images WHERE staging IS NOT NULL");
+        // The keys travel as one JSON array parameter; the partial indexes of migration 0009 answer each.
+        var cmd = session.Command("""
+            SELECT location FROM images WHERE location IS NOT NULL AND location IN (SELECT value FROM json_each($keys))
+            UNION SELECT staging FROM images WHERE staging IS NOT NULL AND staging IN (SELECT value FROM json_each($keys))
+            """);
+        cmd.Parameters.AddWithValue("$keys", System.Text.Json.JsonSerializer.Serialize(keys));
         var result = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -22,6 +22,9 @@ public sealed partial class RecoveryService(
 {
     public const string JobName = "recovery";
 
+    /// <summary>Stored keys checked against the catalogue per query by the orphan sweep.</summary>
+    private const int SweepBatch = 500;
+
     /// <summary>At start, before requests are served: join the cluster and clean up at once if no other node is doing it.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
@@ -89,20 +92,43 @@ public sealed partial class RecoveryService(
             LogTasksFailed(failed);
         }
 
-        var referenced = await images.ListLocationsAsync(ct);
+        // Old enough, not being written: deleted unless an image points at it, asked a batch at a time so that
+        // memory stays flat however large the catalogue.
+        var candidates = new List<string>(SweepBatch);
         await foreach (var blob in blobs.ListAsync(ct))
         {
-            if (!referenced.Contains(blob.Key) && !busyKeys.Contains(blob.Key) && blob.LastModified < olderThan)
+            if (!busyKeys.Contains(blob.Key) && blob.LastModified < olderThan)
             {
-                await blobs.DeleteAsync(blob.Key, ct);
-                LogOrphanRemoved(blob.Key);
+                candidates.Add(blob.Key);
+                if (candidates.Count == SweepBatch)
+                {
+                    await DeleteUnreferencedAsync(candidates, ct);
+                    candidates.Clear();
+                }
             }
         }
+
+        await DeleteUnreferencedAsync(candidates, ct);
 
         var parts = await blobs.DeleteAbandonedUploadsAsync(busyKeys, olderThan, ct);
         if (parts > 0)
         {
             LogPartsRemoved(parts);
+        }
+    }
+
+    private async Task DeleteUnreferencedAsync(List<string> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0)
+        {
+            return;
+        }
+
+        var referenced = await images.FindReferencedAsync(keys, ct);
+        foreach (var key in keys.Where(k => !referenced.Contains(k)))
+        {
+            await blobs.DeleteAsync(key, ct);
+            LogOrphanRemoved(key);
         }
     }
 

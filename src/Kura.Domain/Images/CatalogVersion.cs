@@ -79,5 +79,5 @@ public sealed class VersionedImageStore(IImageStore inner, CatalogVersion versio
 
     public Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct) => inner.CountByStatusAsync(ct);
 
-    public Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct) => inner.ListLocationsAsync(ct);
+    public Task<IReadOnlySet<string>> FindReferencedAsync(IReadOnlyCollection<string> keys, CancellationToken ct) => inner.FindReferencedAsync(keys, ct);
 }

@@ -56,8 +56,9 @@ public interface IImageStore
     /// <summary>How many images (not deleted) have each status, for <c>/metrics</c>.</summary>
     Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct);
 
-    /// <summary>Every data and staging location an image still points at, for sweeping orphaned blobs.</summary>
-    Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct);
+    /// <summary>Those of <paramref name="keys"/> that an image still points at as its data or staging location, for
+    /// sweeping orphaned blobs a batch at a time.</summary>
+    Task<IReadOnlySet<string>> FindReferencedAsync(IReadOnlyCollection<string> keys, CancellationToken ct);
 }
 
 /// <summary>A project's images: how many, the bytes of their data, the bytes staged for import, and how many are being written.</summary>

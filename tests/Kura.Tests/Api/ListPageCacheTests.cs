@@ -176,6 +176,6 @@ public sealed partial class ListPageCacheTests(KuraHostFixture fixture) : IClass
         public Task<ImagePage> ListAsync(ImageListQuery query, ImageVisibilityScope scope, Image? marker, CancellationToken ct) => throw new NotSupportedException();
         public Task<IReadOnlyList<Image>> FindInProgressAsync(CancellationToken ct) => throw new NotSupportedException();
         public Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct) => throw new NotSupportedException();
-        public Task<IReadOnlySet<string>> ListLocationsAsync(CancellationToken ct) => throw new NotSupportedException();
+        public Task<IReadOnlySet<string>> FindReferencedAsync(IReadOnlyCollection<string> keys, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -53,6 +53,28 @@ public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finds_which_stored_keys_an_image_still_points_at()
+    {
+        var withData = NewImage("data", DateTimeOffset.UtcNow, size: 1);
+        withData.Location = withData.Id;
+        var staged = NewImage("staged", DateTimeOffset.UtcNow);
+        staged.StagingLocation = staged.Id + ".staging";
+        var deleted = NewImage("deleted", DateTimeOffset.UtcNow, size: 1);
+        deleted.Location = deleted.Id;
+        foreach (var image in new[] { withData, staged, deleted })
+        {
+            Assert.True(await _store.TryAddAsync(image, CancellationToken.None));
+        }
+
+        Assert.True(await _store.TryDeleteAsync(deleted.Id, DateTimeOffset.UtcNow, CancellationToken.None));
+        string[] keys = [withData.Id, staged.Id + ".staging", deleted.Id, "never-stored", "x'); DROP TABLE images; --"];
+        var referenced = await _store.FindReferencedAsync(keys, CancellationToken.None);
+        Assert.Equal(new[] { withData.Id, staged.Id + ".staging" }.Order(StringComparer.Ordinal), referenced.Order(StringComparer.Ordinal));
+        Assert.Empty(await _store.FindReferencedAsync([], CancellationToken.None));
+        Assert.NotNull(await _store.FindAsync(withData.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_stale_version_loses_and_a_deleted_image_is_gone_for_good()
     {
         var image = NewImage("n", DateTimeOffset.UtcNow);
