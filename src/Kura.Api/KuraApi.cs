@@ -42,6 +42,7 @@ public static class KuraApi
             await next(ctx);
         });
         app.UseRouting();
+        app.UseMiddleware<OversizedBodyMiddleware>();
 
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapOperations();

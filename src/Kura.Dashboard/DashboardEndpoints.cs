@@ -71,7 +71,7 @@ public static partial class DashboardEndpoints
         app2.MapGet("/images/{id}", ImageHandlers.Show);
         app2.MapGet("/images/{id}/edit", ImageHandlers.EditPage);
         app2.MapPost("/images/{id}/edit", ImageHandlers.Edit);
-        app2.MapPut("/images/{id}/file", ImageHandlers.Upload);
+        app2.MapPut("/images/{id}/file", ImageHandlers.Upload).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         app2.MapGet("/images/{id}/download", ImageHandlers.Download);
         app2.MapPost("/images/{id}/deactivate", ImageHandlers.Deactivate);
         app2.MapPost("/images/{id}/reactivate", ImageHandlers.Reactivate);

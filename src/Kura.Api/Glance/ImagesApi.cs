@@ -23,7 +23,7 @@ public static class ImagesApi
         images.MapPost("", Create);
         images.MapGet("/{imageId}", Show);
         images.MapDelete("/{imageId}", Delete);
-        images.MapPut("/{imageId}/file", ImageDataApi.UploadAsync);
+        images.MapPut("/{imageId}/file", ImageDataApi.UploadAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         images.MapGet("/{imageId}/file", ImageDataApi.DownloadAsync);
         images.MapImageActions();
         images.MapImageMembers();

@@ -15,7 +15,7 @@ public static class ImportApi
 {
     public static RouteGroupBuilder MapImageImport(this RouteGroupBuilder images)
     {
-        images.MapPut("/{imageId}/stage", Stage);
+        images.MapPut("/{imageId}/stage", Stage).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         images.MapPost("/{imageId}/import", Import);
         images.MapGet("/{imageId}/tasks", Tasks);
         return images;

@@ -34,6 +34,56 @@ public sealed class UploadLimitsTests
     }
 
     [Fact]
+    public async Task A_json_body_over_the_limit_is_413_and_the_connection_still_serves_the_next_request()
+    {
+        await using var host = await KuraHost.StartAsync();
+        var token = await host.AdminTokenAsync();
+        var uri = new Uri(host.BaseUrl);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        var stream = client.GetStream();
+        var body = new byte[2_000_000];
+        Array.Fill(body, (byte)'x');
+        var head = $"POST /v2/images HTTP/1.1\r\nHost: {uri.Authority}\r\nX-Auth-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(body);
+        Assert.StartsWith("HTTP/1.1 413", await ReadResponseAsync(stream));
+
+        // The whole body was read and dropped, so Kestrel keeps the connection: the next request is answered on it.
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\nHost: {uri.Authority}\r\n\r\n"));
+        Assert.StartsWith("HTTP/1.1 200", await ReadResponseAsync(stream));
+    }
+
+    /// <summary>Reads one response (Content-Length or chunked body) from a raw HTTP/1.1 connection; returns its head.</summary>
+    private static async Task<string> ReadResponseAsync(System.Net.Sockets.NetworkStream stream)
+    {
+        var text = new System.Text.StringBuilder();
+        var one = new byte[1];
+        while (!text.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            Assert.Equal(1, await stream.ReadAsync(one));
+            text.Append((char)one[0]);
+        }
+
+        var head = text.ToString();
+        if (head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            while (!text.ToString().EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal))
+            {
+                Assert.Equal(1, await stream.ReadAsync(one));
+                text.Append((char)one[0]);
+            }
+
+            return head;
+        }
+
+        var length = System.Text.RegularExpressions.Regex.Match(head, "(?i)content-length: *(\\d+)");
+        var buffer = new byte[length.Success ? int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0];
+        await stream.ReadExactlyAsync(buffer);
+        return head;
+    }
+
+    [Fact]
     public async Task The_project_storage_quota_counts_what_the_project_already_stores()
     {
         await using var host = await KuraHost.StartAsync(null, "--Images:StorageQuota=5000");
