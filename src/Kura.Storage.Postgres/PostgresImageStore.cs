@@ -236,7 +236,7 @@ public sealed class PostgresImageStore(PostgresDatabase db) : IImageStore
             return "@" + name;
         }
 
-        cmd.CommandText = ImageListSql.Page(Columns, "NOT i.deleted AND i.status <> 'killed' AND i.os_hidden = @os_hidden", query, scope, marker, Param);
+        cmd.CommandText = ImageListSql.Page(Columns, "NOT i.deleted AND i.status <> 'killed' AND i.os_hidden = @os_hidden", query, scope, marker, Param, narrowSorts: false);
 
         var images = new List<Image>(Math.Min(query.Limit, 1000));
         await using var reader = await cmd.ExecuteReaderAsync(ct);

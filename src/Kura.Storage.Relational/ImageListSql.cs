@@ -33,19 +33,20 @@ public static class ImageListSql
     private static readonly HashSet<string> IndexedOrders = new(StringComparer.Ordinal) { "created_at", "name", "size", "updated_at" };
 
     /// <summary>
-    /// The whole page query: <c>SELECT columns FROM images i WHERE base AND …conditions ORDER BY … LIMIT</c>. When the
-    /// database must sort the matches itself (a tag filter, or a first sort key no index is ordered by), the sort
-    /// runs over ids and sort keys only and the page's full rows are read after it, so that sorting many matches
-    /// never carries their properties and tags along.
+    /// The whole page query: <c>SELECT columns FROM images i WHERE base AND …conditions ORDER BY … LIMIT</c>. With
+    /// <paramref name="narrowSorts"/> (SQLite), when the database must sort the matches itself (a tag filter, or a
+    /// first sort key no index is ordered by), the sort runs over ids and sort keys only and the page's full rows
+    /// are read after it, so that sorting many matches never carries their properties and tags along. PostgreSQL's
+    /// top-N sort keeps only the page anyway, and its planner misjudges the split query for a rare tag.
     /// </summary>
-    public static string Page(string columns, string baseCondition, ImageListQuery query, ImageVisibilityScope scope, Image? marker, Func<object, string> param)
+    public static string Page(string columns, string baseCondition, ImageListQuery query, ImageVisibilityScope scope, Image? marker, Func<object, string> param, bool narrowSorts)
     {
         var where = new StringBuilder(baseCondition);
         AppendConditions(where, query, scope, marker, param);
         var order = new StringBuilder();
         AppendOrderBy(order, query);
         var limit = param(query.Limit);
-        if (query.Tags.Count == 0 && IndexedOrders.Contains(query.Sort[0].Column))
+        if (!narrowSorts || (query.Tags.Count == 0 && IndexedOrders.Contains(query.Sort[0].Column)))
         {
             return $"SELECT {columns} FROM images i WHERE {where}{order} LIMIT {limit}";
         }

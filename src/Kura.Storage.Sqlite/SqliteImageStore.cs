@@ -223,7 +223,7 @@ public sealed class SqliteImageStore(SqliteDatabase db) : IImageStore
             return name;
         }
 
-        var sql = ImageListSql.Page(Columns, "i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden", query, scope, marker, Param);
+        var sql = ImageListSql.Page(Columns, "i.deleted = 0 AND i.status <> 'killed' AND i.os_hidden = $os_hidden", query, scope, marker, Param, narrowSorts: true);
         await using var session = await db.RentAsync(ct);
         var cmd = session.Command(sql);
         foreach (var (name, value) in parameters)
