@@ -126,16 +126,8 @@ request = function()
 end
 LUA
 
-declare -A ROUTES=(
-  [list25]="/v2/images?limit=25"
-  [list1000]="/v2/images?limit=1000"
-  [filtered]="/v2/images?status=active&sort=name:asc&limit=100"
-  [property]="/v2/images?os_distro=debian&limit=25"
-  [tag]="/v2/images?tag=t7&limit=25"
-  [deep]="/v2/images?limit=25&marker=$DEEP_MARKER"
-  [show]="/v2/images/$SHOW_ID"
-)
-ORDER=(list25 list1000 filtered property tag deep show)
+. bench/routes.sh
+ORDER=("${READS[@]}")
 
 # Capture Kura's answers for the ceiling probe.
 : >"$WRK_DIR/routes.tsv"

@@ -263,17 +263,9 @@ check "property filter" "True True" "$(get '/v2/images?os_distro=debian&limit=25
 
 # --- 4. measure --------------------------------------------------------------------------------------------------
 WRK_DIR="$DIR/wrk"; mkdir -p "$WRK_DIR"
-declare -A ROUTES=(
-  [list25]="/v2/images?limit=25"
-  [list1000]="/v2/images?limit=1000"
-  [filtered]="/v2/images?status=active&sort=name:asc&limit=100"
-  [property]="/v2/images?os_distro=debian&limit=25"
-  [tag]="/v2/images?tag=t7&limit=25"
-  [deep]="/v2/images?limit=25&marker=$DEEP_MARKER"
-  [show]="/v2/images/$SHOW_ID"
-  [create]="/v2/images"
-)
-ORDER=(list25 list1000 filtered property tag deep show create)
+. bench/routes.sh
+ROUTES[create]="/v2/images"
+ORDER=("${READS[@]}" create)
 
 # drain: wait until the glance workers are idle. Requests that wrk abandons at the end of its window (a slow route
 # has up to 16 in flight) are still worked off by glance, and would otherwise slow down the next measurement.

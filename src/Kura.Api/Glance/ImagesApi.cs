@@ -44,7 +44,7 @@ public static class ImagesApi
             return;
         }
 
-        var quiet = cache.Catalog.TryGetQuiet(out var version);
+        var storable = cache.MayStore(out var version);
         var parameters = ParseQuery(ctx.Request.QueryString.Value);
         var query = ImageListQuery.Parse(parameters, images.Options.DefaultListLimit, images.Options.MaxListLimit);
         var page = await images.ListAsync(caller, query, ctx.RequestAborted);
@@ -88,7 +88,7 @@ public static class ImagesApi
             w.WriteEndObject();
         }
 
-        if (quiet && cache.Catalog.IsStill(version))
+        if (storable)
         {
             var body = Json.Render(Write);
             cache.Store(key, version, body);

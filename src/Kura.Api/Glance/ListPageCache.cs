@@ -17,8 +17,6 @@ public sealed class ListPageCache(CatalogVersion catalog, ImageOptions options, 
     private long _version = -1;
     private long _bytes;
 
-    public CatalogVersion Catalog => catalog;
-
     public static string Key(string? projectId, bool isAdmin, string? queryString) =>
         (isAdmin ? "a|" : "m|") + projectId + "|" + queryString;
 
@@ -36,10 +34,20 @@ public sealed class ListPageCache(CatalogVersion catalog, ImageOptions options, 
         return hit;
     }
 
+    /// <summary>
+    /// The catalogue version to store a page under that is read from now on; false when the cache is off or a write
+    /// is under way (the page is then streamed, not kept).
+    /// </summary>
+    public bool MayStore(out long version)
+    {
+        version = 0;
+        return options.ListCacheBytes > 0 && catalog.TryGetQuiet(out version);
+    }
+
     /// <summary>Keeps <paramref name="page"/> if nothing was written since <paramref name="version"/> was read.</summary>
     public void Store(string key, long version, byte[] page)
     {
-        if (options.ListCacheBytes <= 0 || !catalog.IsStill(version))
+        if (!catalog.IsStill(version))
         {
             return;
         }
