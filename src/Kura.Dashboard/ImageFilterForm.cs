@@ -1,3 +1,4 @@
+using Kura.Domain;
 using Kura.Domain.Images;
 using Microsoft.AspNetCore.Http;
 
@@ -5,7 +6,7 @@ namespace Kura.Dashboard;
 
 /// <summary>
 /// The list page's filters, sort and page, as they appear in its URL (<c>?status=active&amp;sort=size&amp;dir=asc</c>),
-/// turned into Glance's list query so the list means exactly what <c>GET /v2/images</c> means.
+/// turned into the domain's list query, so the list means exactly what <c>GET /v2/images</c> means.
 /// </summary>
 public sealed record ImageFilterForm(
     string Name,
@@ -30,20 +31,31 @@ public sealed record ImageFilterForm(
             isAdmin ? Get("owner") : string.Empty, sort, dir, Get("marker"));
     }
 
-    public ImageListQuery ToQuery(int pageSize, int maxLimit)
+    public ImageListQuery ToQuery(int pageSize)
     {
-        var parameters = new List<KeyValuePair<string, string>> { new("limit", pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
-        // "eq:" keeps a colon in a name from being read as one of Glance's filter operators.
-        AddIf(parameters, "name", Name.Length > 0 ? "eq:" + Name : Name);
-        AddIf(parameters, "status", Status.Length > 0 ? "eq:" + Status : Status);
-        AddIf(parameters, "disk_format", DiskFormat.Length > 0 ? "eq:" + DiskFormat : DiskFormat);
-        AddIf(parameters, "visibility", Visibility);
-        AddIf(parameters, "owner", Owner);
-        AddIf(parameters, "marker", Marker);
-        parameters.AddRange(ImageForm.SplitTags(Tags).Select(tag => new KeyValuePair<string, string>("tag", tag)));
-        parameters.Add(new("sort_key", Sort));
-        parameters.Add(new("sort_dir", Dir));
-        return ImageListQuery.Parse(parameters, pageSize, maxLimit);
+        if (Visibility.Length > 0 && Visibility != "all" && !ImageVisibility.All.Contains(Visibility))
+        {
+            throw KuraException.BadRequest($"Invalid visibility value: {Visibility}");
+        }
+
+        var filters = new List<ImageFilter>();
+        foreach (var (column, value) in new[] { ("name", Name), ("status", Status), ("disk_format", DiskFormat), ("owner", Owner) })
+        {
+            if (value.Length > 0)
+            {
+                filters.Add(ImageFilter.Equal(column, value));
+            }
+        }
+
+        return new ImageListQuery
+        {
+            Limit = pageSize,
+            Marker = Marker.Length > 0 ? Marker : null,
+            Sort = ImageListQuery.OrderBy([new SortKey(Sort, Dir == "desc")], tiesDescending: Dir == "desc"),
+            Filters = filters,
+            Tags = ImageForm.SplitTags(Tags).ToList(),
+            Visibility = Visibility.Length > 0 ? Visibility : null,
+        };
     }
 
     public bool IsFiltered => Name.Length + Status.Length + Visibility.Length + DiskFormat.Length + Tags.Length + Owner.Length > 0;

@@ -23,7 +23,7 @@ public static class ImageHandlers
         string? error = null;
         try
         {
-            page = await images.ListAsync(r.Caller, filter.ToQuery(options.PageSize, images.Options.MaxListLimit), ctx.RequestAborted);
+            page = await images.ListAsync(r.Caller, filter.ToQuery(options.PageSize), ctx.RequestAborted);
         }
         catch (KuraException ex) when (ex.Kind == ErrorKind.BadRequest)
         {
@@ -38,7 +38,7 @@ public static class ImageHandlers
     /// <summary>Images other projects shared with the caller's project, with the caller's answer to each share.</summary>
     private static async Task<IReadOnlyList<(Image Image, ImageMember Member)>> SharedWithMeAsync(DashboardRequest r, ImageService images)
     {
-        var query = ImageListQuery.Parse([new("visibility", ImageVisibility.Shared), new("member_status", "all"), new("limit", "50")], 50, 50);
+        var query = new ImageListQuery { Limit = 50, Visibility = ImageVisibility.Shared, MemberStatus = "all" };
         var result = new List<(Image, ImageMember)>();
         foreach (var image in (await images.ListAsync(r.Caller, query, r.Aborted)).Images.Where(i => i.Owner != r.ProjectId))
         {

@@ -116,8 +116,10 @@ public static class ImageListSql
             if (filter.Values[0] is DateTimeOffset at)
             {
                 // Timestamps are shown to the second; compare at that granularity.
-                var from = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond))));
-                var next = param(Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond)).AddSeconds(1)));
+                // Counted in microseconds: the second after 9999-12-31T23:59:59 is no DateTimeOffset.
+                var second = Micros.From(at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerSecond)));
+                var from = param(second);
+                var next = param(second + 1_000_000);
                 sql.Append(filter.Op switch
                 {
                     FilterOp.Eq => $" AND {column} >= {from} AND {column} < {next}",

@@ -45,8 +45,8 @@ public static class ImagesApi
         }
 
         var storable = cache.MayStore(out var version);
-        var parameters = ParseQuery(ctx.Request.QueryString.Value);
-        var query = ImageListQuery.Parse(parameters, images.Options.DefaultListLimit, images.Options.MaxListLimit);
+        var parameters = GlanceListQuery.Pairs(ctx.Request.QueryString.Value);
+        var query = GlanceListQuery.Parse(parameters, images.Options.DefaultListLimit);
         var page = await images.ListAsync(caller, query, ctx.RequestAborted);
 
         var withoutMarker = parameters.Where(p => p.Key != "marker").ToList();
@@ -65,7 +65,7 @@ public static class ImagesApi
                 nextParams.Add(marker);
             }
 
-            next = "/v2/images?" + EncodeQuery(nextParams);
+            next = "/v2/images?" + GlanceListQuery.Encode(nextParams);
         }
 
         void Write(System.Text.Json.Utf8JsonWriter w)
@@ -78,7 +78,7 @@ public static class ImagesApi
             }
 
             w.WriteEndArray();
-            w.WriteString("first", withoutMarker.Count == 0 ? "/v2/images" : "/v2/images?" + EncodeQuery(withoutMarker));
+            w.WriteString("first", withoutMarker.Count == 0 ? "/v2/images" : "/v2/images?" + GlanceListQuery.Encode(withoutMarker));
             w.WriteString("schema", "/v2/schemas/images");
             if (next is not null)
             {
@@ -143,53 +143,5 @@ public static class ImagesApi
         {
             throw KuraException.BadRequest("A body is not expected with this request.");
         }
-    }
-
-    /// <summary>The query string as ordered pairs, repeated keys kept (ASP.NET's collection groups them).</summary>
-    internal static List<KeyValuePair<string, string>> ParseQuery(string? queryString)
-    {
-        var result = new List<KeyValuePair<string, string>>();
-        if (string.IsNullOrEmpty(queryString))
-        {
-            return result;
-        }
-
-        foreach (var part in queryString.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            var key = eq < 0 ? part : part[..eq];
-            var value = eq < 0 ? string.Empty : part[(eq + 1)..];
-            result.Add(new(Unescape(key), Unescape(value)));
-        }
-
-        return result;
-    }
-
-    private static string Unescape(string s)
-    {
-        try
-        {
-            return Uri.UnescapeDataString(s.Replace('+', ' '));
-        }
-        catch (UriFormatException)
-        {
-            throw KuraException.BadRequest("Invalid query string.");
-        }
-    }
-
-    private static string EncodeQuery(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var sb = new StringBuilder();
-        foreach (var (key, value) in parameters)
-        {
-            if (sb.Length > 0)
-            {
-                sb.Append('&');
-            }
-
-            sb.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return sb.ToString();
     }
 }

@@ -74,24 +74,19 @@ public static class NhnApi
     private static async Task ListImages(HttpContext ctx, string appkey, IdentityService ids, ImageService images)
     {
         var caller = await CallerAsync(ctx, ids, appkey);
-        var parameters = new List<KeyValuePair<string, string>>();
-        if (ctx.Request.Query.TryGetValue("limit", out var limitText))
+        var limit = images.Options.DefaultListLimit;
+        if (ctx.Request.Query.TryGetValue("limit", out var limitText) &&
+            !int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit))
         {
-            if (!int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            {
-                throw NhnException.InvalidParameters("limit must be a non-negative integer");
-            }
-
-            parameters.Add(new("limit", limitText.ToString()));
+            throw NhnException.InvalidParameters("limit must be a non-negative integer");
         }
 
-        if (ctx.Request.Query.TryGetValue("marker", out var marker))
+        var query = new ImageListQuery
         {
-            parameters.Add(new("marker", marker.ToString()));
-        }
-
-        var query = ImageListQuery.Parse(parameters, images.Options.DefaultListLimit, images.Options.MaxListLimit);
-        query.IncludeMarker = true;
+            Limit = limit,
+            Marker = ctx.Request.Query.TryGetValue("marker", out var marker) ? marker.ToString() : null,
+            IncludeMarker = true,
+        };
         var page = await images.ListAsync(caller, query, ctx.RequestAborted);
         await NhnErrors.WriteSuccessAsync(ctx, w =>
         {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Kura.Domain.Images;
 
 /// <summary>A comparison in a list filter. Text columns use Eq/In; numbers and times also the ordering operators.</summary>
@@ -14,319 +12,221 @@ public enum FilterOp
     Lte,
 }
 
-/// <summary>A filter on a base column (<see cref="Column"/>) or, when <see cref="IsProperty"/>, on an extra property.</summary>
-public sealed record ImageFilter(string Column, FilterOp Op, IReadOnlyList<object> Values, bool IsProperty = false);
+/// <summary>What a filterable base column holds, which decides the operators and the type of its values.</summary>
+public enum FilterKind
+{
+    /// <summary>Text compared with Eq or In (name, status, formats, id).</summary>
+    Text,
+
+    /// <summary>Text compared with Eq only (owner, checksums).</summary>
+    Exact,
+
+    /// <summary>A 64-bit integer (sizes, minimums).</summary>
+    Integer,
+
+    /// <summary>A UTC time, compared to the second with any operator but In.</summary>
+    Time,
+
+    /// <summary>true or false.</summary>
+    Boolean,
+}
+
+/// <summary>
+/// A filter on a base column (<see cref="Column"/>) or, when <see cref="IsProperty"/>, on an extra property. Build
+/// one with <see cref="On"/>, <see cref="Equal"/> or <see cref="Property"/>, which refuse a column, operator or value
+/// the catalogue cannot compare.
+/// </summary>
+public sealed record ImageFilter
+{
+    /// <summary>The base columns a list may filter on, and what each holds.</summary>
+    public static readonly IReadOnlyDictionary<string, FilterKind> Columns = new Dictionary<string, FilterKind>(StringComparer.Ordinal)
+    {
+        ["name"] = FilterKind.Text,
+        ["id"] = FilterKind.Text,
+        ["status"] = FilterKind.Text,
+        ["container_format"] = FilterKind.Text,
+        ["disk_format"] = FilterKind.Text,
+        ["owner"] = FilterKind.Exact,
+        ["checksum"] = FilterKind.Exact,
+        ["os_hash_value"] = FilterKind.Exact,
+        ["size"] = FilterKind.Integer,
+        ["virtual_size"] = FilterKind.Integer,
+        ["min_ram"] = FilterKind.Integer,
+        ["min_disk"] = FilterKind.Integer,
+        ["created_at"] = FilterKind.Time,
+        ["updated_at"] = FilterKind.Time,
+        ["protected"] = FilterKind.Boolean,
+    };
+
+    private ImageFilter(string column, FilterOp op, IReadOnlyList<object> values, bool isProperty)
+    {
+        Column = column;
+        Op = op;
+        Values = values;
+        IsProperty = isProperty;
+    }
+
+    public string Column { get; }
+
+    public FilterOp Op { get; }
+
+    /// <summary>One value, or several for <see cref="FilterOp.In"/>: string, long, bool or a UTC DateTimeOffset.</summary>
+    public IReadOnlyList<object> Values { get; }
+
+    public bool IsProperty { get; }
+
+    /// <summary>The operators each kind of column takes.</summary>
+    public static bool Allows(FilterKind kind, FilterOp op) => kind switch
+    {
+        FilterKind.Text => op is FilterOp.Eq or FilterOp.In,
+        FilterKind.Exact or FilterKind.Boolean => op == FilterOp.Eq,
+        FilterKind.Time => op != FilterOp.In,
+        _ => true,
+    };
+
+    /// <summary>A filter on base column <paramref name="column"/>; ArgumentException for what the catalogue cannot compare.</summary>
+    public static ImageFilter On(string column, FilterOp op, params object[] values)
+    {
+        if (!Columns.TryGetValue(column, out var kind))
+        {
+            throw new ArgumentException($"Images cannot be filtered on column '{column}'.", nameof(column));
+        }
+
+        if (!Allows(kind, op))
+        {
+            throw new ArgumentException($"Column '{column}' cannot be compared with {op}.", nameof(op));
+        }
+
+        if (values.Length == 0 || (op != FilterOp.In && values.Length != 1))
+        {
+            throw new ArgumentException($"{op} takes {(op == FilterOp.In ? "at least one value" : "one value")}.", nameof(values));
+        }
+
+        foreach (var value in values)
+        {
+            var fits = kind switch
+            {
+                FilterKind.Integer => value is long,
+                FilterKind.Time => value is DateTimeOffset { Offset.Ticks: 0 },
+                FilterKind.Boolean => value is bool,
+                _ => value is string,
+            };
+            if (!fits)
+            {
+                throw new ArgumentException($"Column '{column}' ({kind}) cannot hold the value {value}.", nameof(values));
+            }
+        }
+
+        return new ImageFilter(column, op, values, isProperty: false);
+    }
+
+    public static ImageFilter Equal(string column, object value) => On(column, FilterOp.Eq, value);
+
+    /// <summary>Images whose extra property <paramref name="name"/> is exactly <paramref name="value"/>.</summary>
+    public static ImageFilter Property(string name, string value) => new(name, FilterOp.Eq, [value], isProperty: true);
+}
 
 public sealed record SortKey(string Column, bool Descending);
 
 /// <summary>
-/// Glance's <c>GET /v2/images</c> query, parsed and validated (reference §1.8.1). The store turns it into one
-/// keyset-paged query; the rules about which images a caller may see are applied by the store from
-/// <see cref="ImageVisibilityScope"/>.
+/// A list of images as values: which page (limit, marker), in which order, narrowed by which filters and tags, over
+/// which visibility. The store turns it into one keyset-paged query; the rules about which images a caller may see
+/// are applied by the store from <see cref="ImageVisibilityScope"/>. Each dialect builds one from its own wire syntax
+/// (Glance's in Kura.Api.Glance.GlanceListQuery); <see cref="ImageService.ListAsync"/> clamps the limit.
 /// </summary>
-public sealed class ImageListQuery
+public sealed record ImageListQuery
 {
     public static readonly string[] SortableColumns = ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"];
 
-    private static readonly string[] TextColumns = ["name", "id", "status", "container_format", "disk_format"];
-    private static readonly string[] ExactColumns = ["owner", "checksum", "os_hash_value"];
-    private static readonly string[] IntColumns = ["size", "virtual_size", "min_ram", "min_disk"];
-    private static readonly string[] TimeColumns = ["created_at", "updated_at"];
+    /// <summary>Glance's default order: newest first.</summary>
+    public static readonly IReadOnlyList<SortKey> DefaultSort = OrderBy([], tiesDescending: true);
 
-    public int Limit { get; private set; }
+    private readonly int _limit;
+    private readonly IReadOnlyList<SortKey> _sort = DefaultSort;
+    private readonly string? _visibility;
+    private readonly string _memberStatus = Images.MemberStatus.Accepted;
 
-    public string? Marker { get; private set; }
+    /// <summary>At most this many images (0 or more); the service lowers it to <see cref="ImageOptions.MaxListLimit"/>.</summary>
+    public required int Limit
+    {
+        get => _limit;
+        init => _limit = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Limit), value, "A page holds zero or more images.");
+    }
 
-    public IReadOnlyList<SortKey> Sort { get; private set; } = [];
+    /// <summary>The page starts after this image (or with it, under <see cref="IncludeMarker"/>).</summary>
+    public string? Marker { get; init; }
 
-    public List<ImageFilter> Filters { get; } = [];
+    /// <summary>The order, tie-breakers included: build it with <see cref="OrderBy"/>.</summary>
+    public IReadOnlyList<SortKey> Sort
+    {
+        get => _sort;
+        init
+        {
+            if (value.Any(k => !SortableColumns.Contains(k.Column)) || !value.Any(k => k.Column == "id"))
+            {
+                throw new ArgumentException("A sort names sortable columns and breaks its ties on id.", nameof(Sort));
+            }
 
-    public List<string> Tags { get; } = [];
+            _sort = value;
+        }
+    }
+
+    public IReadOnlyList<ImageFilter> Filters { get; init; } = [];
+
+    /// <summary>Images carrying every one of these tags.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>public, private, shared, community, all; null for the default list.</summary>
-    public string? Visibility { get; private set; }
+    public string? Visibility
+    {
+        get => _visibility;
+        init => _visibility = value is null || value == "all" || ImageVisibility.All.Contains(value)
+            ? value
+            : throw new ArgumentException($"Unknown visibility {value}.", nameof(Visibility));
+    }
 
     /// <summary>pending, accepted, rejected or all; applies to images shared with the caller.</summary>
-    public string MemberStatus { get; private set; } = Images.MemberStatus.Accepted;
+    public string MemberStatus
+    {
+        get => _memberStatus;
+        init => _memberStatus = value == "all" || Images.MemberStatus.All.Contains(value)
+            ? value
+            : throw new ArgumentException($"Unknown member status {value}.", nameof(MemberStatus));
+    }
 
-    public bool OsHidden { get; private set; }
+    /// <summary>Only images hidden with os_hidden (true) or only the others (false, the default).</summary>
+    public bool OsHidden { get; init; }
 
     /// <summary>NHN v1.0: the page starts with the marker image itself rather than after it (docs/PROVIDERS.md).</summary>
-    public bool IncludeMarker { get; set; }
+    public bool IncludeMarker { get; init; }
 
-    public static ImageListQuery Parse(IEnumerable<KeyValuePair<string, string>> parameters, int defaultLimit, int maxLimit)
+    /// <summary>
+    /// <paramref name="keys"/> followed by Glance's tie-breakers, created_at and id, for those not already named, in
+    /// the direction <paramref name="tiesDescending"/>. Throws ArgumentException for a column that cannot be sorted.
+    /// </summary>
+    public static IReadOnlyList<SortKey> OrderBy(IEnumerable<SortKey> keys, bool tiesDescending)
     {
-        var q = new ImageListQuery { Limit = defaultLimit };
-        var sortKeys = new List<string>();
-        var sortDirs = new List<string>();
-        string? sort = null;
-
-        foreach (var (key, value) in parameters)
-        {
-            switch (key)
-            {
-                case "limit":
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit))
-                    {
-                        throw KuraException.BadRequest("limit param must be an integer");
-                    }
-
-                    q.Limit = Math.Min(limit, maxLimit);
-                    break;
-                case "marker":
-                    q.Marker = value;
-                    break;
-                case "sort_key":
-                    sortKeys.Add(value);
-                    break;
-                case "sort_dir":
-                    sortDirs.Add(value);
-                    break;
-                case "sort":
-                    sort = value;
-                    break;
-                case "visibility":
-                    if (value != "all" && !ImageVisibility.All.Contains(value))
-                    {
-                        throw KuraException.BadRequest($"Invalid visibility value: {value}");
-                    }
-
-                    q.Visibility = value;
-                    break;
-                case "member_status":
-                    if (value != "all" && !Images.MemberStatus.All.Contains(value))
-                    {
-                        throw KuraException.BadRequest($"Invalid status value: {value}");
-                    }
-
-                    q.MemberStatus = value;
-                    break;
-                case "os_hidden":
-                    q.OsHidden = ParseBool(key, value.ToLowerInvariant());
-                    break;
-                case "protected":
-                    // Glance is case-sensitive here; openstacksdk sends "True". Be lenient, as the reference advises.
-                    q.Filters.Add(new ImageFilter("protected", FilterOp.Eq, [ParseBool(key, value.ToLowerInvariant())]));
-                    break;
-                case "tag":
-                    q.Tags.Add(value);
-                    break;
-                case "changes-since":
-                    throw KuraException.BadRequest("The \"changes-since\" filter is no longer available on v2.");
-                case "size_min":
-                    q.Filters.Add(new ImageFilter("size", FilterOp.Gte, [ParseLong(key, value)]));
-                    break;
-                case "size_max":
-                    q.Filters.Add(new ImageFilter("size", FilterOp.Lte, [ParseLong(key, value)]));
-                    break;
-                default:
-                    q.Filters.Add(ParseFilter(key, value));
-                    break;
-            }
-        }
-
-        if (q.Limit < 0)
-        {
-            throw KuraException.BadRequest("limit param must be positive");
-        }
-
-        q.Sort = ParseSort(sort, sortKeys, sortDirs);
-        return q;
-    }
-
-    private static ImageFilter ParseFilter(string key, string value)
-    {
-        if (TextColumns.Contains(key))
-        {
-            var (op, operand) = SplitOperator(value);
-            return op switch
-            {
-                FilterOp.Eq => new ImageFilter(key, FilterOp.Eq, [operand]),
-                FilterOp.In => new ImageFilter(key, FilterOp.In, SplitInList(operand)),
-                _ => throw KuraException.BadRequest($"Unable to filter by unknown operator '{OperatorName(op)}'."),
-            };
-        }
-
-        if (ExactColumns.Contains(key))
-        {
-            return new ImageFilter(key, FilterOp.Eq, [value]);
-        }
-
-        if (IntColumns.Contains(key))
-        {
-            return new ImageFilter(key, FilterOp.Eq, [ParseLong(key, value)]);
-        }
-
-        if (TimeColumns.Contains(key))
-        {
-            var (op, operand) = SplitOperator(value, timeOperators: true);
-            if (op == FilterOp.In)
-            {
-                throw KuraException.BadRequest("Unable to filter by unknown operator 'in'.");
-            }
-
-            if (!DateTimeOffset.TryParse(operand, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-            {
-                throw KuraException.BadRequest($"Unable to filter on a range with a invalid time {operand}");
-            }
-
-            return new ImageFilter(key, op, [at.ToUniversalTime()]);
-        }
-
-        return new ImageFilter(key, FilterOp.Eq, [value], IsProperty: true);
-    }
-
-    /// <summary>Splits Glance's "op:value" syntax; a value with a colon and no known operator is a 400, as in Glance.</summary>
-    private static (FilterOp Op, string Operand) SplitOperator(string value, bool timeOperators = false)
-    {
-        var colon = value.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return (FilterOp.Eq, value);
-        }
-
-        // As Glance's split_filter_op: a whole value that is an ISO 8601 time has no operator (its colons are the time's).
-        if (value.Contains('T', StringComparison.Ordinal) &&
-            DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
-        {
-            return (FilterOp.Eq, value);
-        }
-
-        var prefix = value[..colon];
-        FilterOp? op = prefix switch
-        {
-            "eq" => FilterOp.Eq,
-            "in" => FilterOp.In,
-            "neq" when timeOperators => FilterOp.Neq,
-            "gt" when timeOperators => FilterOp.Gt,
-            "gte" when timeOperators => FilterOp.Gte,
-            "lt" when timeOperators => FilterOp.Lt,
-            "lte" when timeOperators => FilterOp.Lte,
-            _ => null,
-        };
-        if (op is null)
-        {
-            throw KuraException.BadRequest($"Unable to filter by unknown operator '{prefix}'.");
-        }
-
-        return (op.Value, value[(colon + 1)..]);
-    }
-
-    private static string OperatorName(FilterOp op) => op.ToString().ToLowerInvariant();
-
-    /// <summary>Comma-separated list where an item may be double-quoted to contain commas.</summary>
-    private static List<object> SplitInList(string operand)
-    {
-        var items = new List<object>();
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        foreach (var c in operand)
-        {
-            if (c == '"')
-            {
-                quoted = !quoted;
-            }
-            else if (c == ',' && !quoted)
-            {
-                items.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        if (quoted)
-        {
-            throw KuraException.BadRequest($"Invalid filter value {operand}. The quote is not closed.");
-        }
-
-        items.Add(current.ToString());
-        return items;
-    }
-
-    private static IReadOnlyList<SortKey> ParseSort(string? sort, List<string> sortKeys, List<string> sortDirs)
-    {
-        var keys = new List<(string Key, string? Dir)>();
-        if (sort is not null)
-        {
-            if (sortKeys.Count > 0 || sortDirs.Count > 0)
-            {
-                throw KuraException.BadRequest("The 'sort' argument is not supported with 'sort_key' or 'sort_dir'.");
-            }
-
-            foreach (var part in sort.Split(','))
-            {
-                var pieces = part.Trim().Split(':');
-                if (pieces.Length > 2)
-                {
-                    throw KuraException.BadRequest($"Invalid sort value: {part}");
-                }
-
-                keys.Add((pieces[0], pieces.Length == 2 ? pieces[1] : "desc"));
-            }
-        }
-        else
-        {
-            if (sortDirs.Count > 1 && sortDirs.Count != sortKeys.Count)
-            {
-                throw KuraException.BadRequest("Number of sort dirs does not match the number of sort keys");
-            }
-
-            for (var i = 0; i < sortKeys.Count; i++)
-            {
-                keys.Add((sortKeys[i], sortDirs.Count == 0 ? "desc" : sortDirs.Count == 1 ? sortDirs[0] : sortDirs[i]));
-            }
-        }
-
-        foreach (var dir in sortDirs.Where(d => d is not ("asc" or "desc")))
-        {
-            throw KuraException.BadRequest($"Invalid sort direction: {dir}");
-        }
-
         var result = new List<SortKey>();
-        foreach (var (key, dir) in keys)
+        foreach (var key in keys)
         {
-            if (!SortableColumns.Contains(key))
+            if (!SortableColumns.Contains(key.Column))
             {
-                throw KuraException.BadRequest($"Invalid sort key: {key}. It must be one of the following: {string.Join(", ", SortableColumns)}.");
+                throw new ArgumentException($"Images cannot be sorted by '{key.Column}'.", nameof(keys));
             }
 
-            if (dir is not ("asc" or "desc"))
-            {
-                throw KuraException.BadRequest($"Invalid sort direction: {dir}");
-            }
-
-            result.Add(new SortKey(key, dir == "desc"));
+            result.Add(key);
         }
-
-        // Glance appends created_at and id as tie-breakers, in the direction given when exactly one was given, else desc.
-        var givenDirs = sort is not null ? keys.Select(k => k.Dir ?? "desc").ToList() : sortDirs;
-        var tieDescending = givenDirs.Count != 1 || givenDirs[0] == "desc";
 
         foreach (var tie in new[] { "created_at", "id" })
         {
             if (!result.Any(k => k.Column == tie))
             {
-                result.Add(new SortKey(tie, tieDescending));
+                result.Add(new SortKey(tie, tiesDescending));
             }
         }
 
         return result;
     }
-
-    private static bool ParseBool(string key, string value) => value switch
-    {
-        "true" => true,
-        "false" => false,
-        _ => throw KuraException.BadRequest($"Invalid value '{value}' for '{key}' filter. Valid values are 'true' or 'false'."),
-    };
-
-    private static long ParseLong(string key, string value) =>
-        long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw KuraException.BadRequest($"Invalid value for {key}: {value}. It must be an integer.");
 }
 
 /// <summary>Who the list is for: the caller's project and whether they are an admin (reference §1.8.2).</summary>

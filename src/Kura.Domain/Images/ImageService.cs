@@ -134,6 +134,12 @@ public sealed partial class ImageService(
 
     public async Task<ImagePage> ListAsync(Caller caller, ImageListQuery query, CancellationToken ct)
     {
+        if (query.Limit > Options.MaxListLimit)
+        {
+            // Glance caps the page silently at its api_limit_max.
+            query = query with { Limit = Options.MaxListLimit };
+        }
+
         Image? marker = null;
         if (query.Marker is not null)
         {

@@ -108,16 +108,15 @@ public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
             await _store.TryAddAsync(image, CancellationToken.None);
         }
 
-        var dir = descending ? "desc" : "asc";
         var scope = new ImageVisibilityScope("p1", false);
-        var all = await _store.ListAsync(ImageListQuery.Parse([new("sort", $"{key}:{dir}"), new("limit", "100")], 25, 1000), scope, null, CancellationToken.None);
+        var all = await _store.ListAsync(new ImageListQuery { Limit = 100, Sort = ImageListQuery.OrderBy([new SortKey(key, descending)], descending) }, scope, null, CancellationToken.None);
         Assert.Equal(23, all.Images.Count);
 
         var paged = new List<string>();
         Image? marker = null;
         while (true)
         {
-            var query = ImageListQuery.Parse([new("sort", $"{key}:{dir}"), new("limit", "4")], 25, 1000);
+            var query = new ImageListQuery { Limit = 4, Sort = ImageListQuery.OrderBy([new SortKey(key, descending)], descending) };
             var page = await _store.ListAsync(query, scope, marker, CancellationToken.None);
             paged.AddRange(page.Images.Select(i => i.Id));
             if (!page.Full)
@@ -151,7 +150,7 @@ public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
         async Task<List<string?>> Names(string projectId, bool admin, params (string Key, string Value)[] parameters)
         {
             var pairs = parameters.Select(p => new KeyValuePair<string, string>(p.Key, p.Value));
-            var page = await _store.ListAsync(ImageListQuery.Parse(pairs, 25, 1000), new ImageVisibilityScope(projectId, admin), null, CancellationToken.None);
+            var page = await _store.ListAsync(Kura.Api.Glance.GlanceListQuery.Parse(pairs, 25), new ImageVisibilityScope(projectId, admin), null, CancellationToken.None);
             return page.Images.Select(i => i.Name).Order().ToList();
         }
 
