@@ -153,6 +153,7 @@ public static class KuraServer
                 throw new InvalidOperationException($"Unknown Blobs:Type '{blobs.Type}'. Supported: {string.Join(", ", BlobOptions.Types)}.");
         }
 
+        services.AddSingleton<ImageDataWriter>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<MetadefService>();
         services.AddSingleton<ImportService>();

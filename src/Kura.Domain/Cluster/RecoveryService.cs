@@ -73,8 +73,8 @@ public sealed partial class RecoveryService(
             if (image.Worker is not null && live.Contains(image.Worker) && (image.Worker != node.Id || node.IsWorkingOn(image.Id)))
             {
                 busyImages.Add(image.Id);
-                busyKeys.Add(ImageService.DataKey(image.Id));
-                busyKeys.Add(ImportService.StagingKey(image.Id));
+                busyKeys.Add(ImageDataWriter.DataKey(image.Id));
+                busyKeys.Add(ImageDataWriter.StagingKey(image.Id));
                 continue;
             }
 

@@ -1,5 +1,4 @@
 using Kura.Domain.Blobs;
-using Kura.Domain.Cluster;
 using Kura.Domain.Formats;
 using Kura.Domain.Imports;
 using Kura.Domain.Policy;
@@ -15,15 +14,12 @@ namespace Kura.Domain.Images;
 public sealed partial class ImageService(
     IImageStore store,
     IBlobStore blobs,
+    ImageDataWriter writer,
     ImageOptions options,
     ImagePolicy policy,
     TimeProvider clock,
-    ClusterNode node,
     ILogger<ImageService> logger)
 {
-    /// <summary>The blob key of an image's data.</summary>
-    public static string DataKey(string imageId) => imageId;
-
     public ImageOptions Options => options;
 
     public ImagePolicy Policy => policy;
@@ -211,121 +207,14 @@ public sealed partial class ImageService(
             throw KuraException.Forbidden("You are not permitted to upload data to this image.");
         }
 
-        var limit = await UploadLimitAsync(image, ct);
-        using var claim = await ClaimForDataAsync(image, ImageStatus.Saving, ct);
+        var limit = await writer.LimitAsync(image, ct);
+        using var claim = await writer.ClaimAsync(image, ImageStatus.Saving, ct);
         LogUploadStarted(id);
-        await StoreDataAsync(image, body, limit, ct);
+        await writer.WriteDataAsync(image, body, limit, ct);
     }
 
-    /// <summary>
-    /// Marks <paramref name="image"/> as this node's data write (<c>queued → saving</c> or <c>uploading</c>) and
-    /// persists it with the version read, so that of two concurrent writers exactly one goes on (the other gets 409).
-    /// The result, disposed when the write ends, keeps recovery off the image meanwhile.
-    /// </summary>
-    internal async Task<IDisposable> ClaimForDataAsync(Image image, string status, CancellationToken ct)
-    {
-        var (from, version) = (image.Status, image.Version);
-        image.MoveTo(status);
-        var claim = node.Claim(image.Id); // before the mark is stored, so that this node's recovery never sees it unclaimed
-        image.Worker = node.Id;
-        image.UpdatedAt = clock.GetUtcNow();
-        if (!await store.TryUpdateAsync(image, version, ct))
-        {
-            claim.Dispose();
-            throw KuraException.Conflict($"Image status transition from {from} to {status} is not allowed: another request changed the image first.");
-        }
-
-        return claim;
-    }
-
-    /// <summary>
-    /// How many bytes an upload to <paramref name="image"/> may bring: the size cap, or less when the owner's storage
-    /// quota (Glance <c>user_storage_quota</c>, or the preset's per-project quota) has less room left. No room at all
-    /// is a 413 before anything is read.
-    /// </summary>
-    internal async Task<long> UploadLimitAsync(Image image, CancellationToken ct)
-    {
-        var quota = image.Owner is null ? null : await StorageQuotaAsync(image.Owner, ct);
-        if (quota is null)
-        {
-            return options.SizeCap;
-        }
-
-        var remaining = quota.Value - (await store.GetUsageAsync(image.Owner!, ct)).StoredBytes;
-        return remaining > 0 ? Math.Min(options.SizeCap, remaining) : throw StorageQuotaExceeded(quota.Value, remaining);
-    }
-
-    /// <summary>The bytes <paramref name="owner"/> may store: the smaller of <c>Images:StorageQuota</c> and the preset's quota; null when unlimited.</summary>
-    public async Task<long?> StorageQuotaAsync(string owner, CancellationToken ct)
-    {
-        var configured = options.StorageQuota > 0 ? options.StorageQuota : (long?)null;
-        var preset = await policy.StorageQuotaAsync(owner, ct);
-        return configured is null ? preset : preset is null ? configured : Math.Min(configured.Value, preset.Value);
-    }
-
-    internal static KuraException StorageQuotaExceeded(long quota, long remaining) => new(ErrorKind.PayloadTooLarge,
-        $"Denying attempt to upload image because it exceeds the quota: the project's storage quota is {quota} bytes and {Math.Max(0, remaining)} bytes remain.");
-
-    /// <summary>
-    /// Writes <paramref name="source"/> as the data of <paramref name="image"/> (in status saving or importing) and
-    /// makes it active; on any failure deletes what was written and puts the image back to queued.
-    /// </summary>
-    internal async Task StoreDataAsync(Image image, Stream source, long limit, CancellationToken ct, Action<Image>? beforeActivate = null)
-    {
-        var started = clock.GetTimestamp();
-        var key = DataKey(image.Id);
-        var inspect = image.ContainerFormat == "bare" && image.DiskFormat is not null;
-        using var hashing = new HashingReadStream(source, limit, cap => new ImageTooLargeException(cap));
-        await using var inspecting = inspect ? new InspectingReadStream(hashing, image.DiskFormat!) : null;
-        try
-        {
-            await blobs.PutAsync(key, inspecting ?? (Stream)hashing, ct);
-        }
-        catch (Exception ex)
-        {
-            await RollBackDataAsync(image.Id, key, hashing.BytesRead, ex);
-            var quota = limit < options.SizeCap && image.Owner is not null ? await StorageQuotaAsync(image.Owner, CancellationToken.None) : null;
-            throw ex switch
-            {
-                ImageTooLargeException when quota is not null => StorageQuotaExceeded(quota.Value, limit - hashing.BytesRead),
-                ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
-                BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
-                ImageFormatException format => KuraException.BadRequest(format.Message),
-                _ => ex,
-            };
-        }
-
-        image.Size = hashing.BytesRead;
-        image.VirtualSize = inspecting?.Result?.VirtualSize;
-        image.Checksum = hashing.Md5Hex;
-        image.OsHashAlgo = "sha512";
-        image.OsHashValue = hashing.Sha512Hex;
-        image.Location = key;
-        image.MoveTo(ImageStatus.Active);
-        beforeActivate?.Invoke(image);
-        image.UpdatedAt = clock.GetUtcNow();
-        if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
-        {
-            await blobs.DeleteAsync(key, CancellationToken.None);
-            throw new KuraException(ErrorKind.Gone, $"Image {image.Id} could not be found after upload. The image may have been deleted during the upload.");
-        }
-
-        LogUploaded(image.Id, image.Size.Value, clock.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    private async Task RollBackDataAsync(string id, string key, long bytes, Exception cause)
-    {
-        await blobs.DeleteAsync(key, CancellationToken.None);
-        var current = await store.FindAsync(id, CancellationToken.None);
-        if (current is { Status: ImageStatus.Saving or ImageStatus.Importing })
-        {
-            current.MoveTo(ImageStatus.Queued);
-            current.UpdatedAt = clock.GetUtcNow();
-            await store.TryUpdateAsync(current, current.Version, CancellationToken.None);
-        }
-
-        LogUploadFailed(id, bytes, cause.GetType().Name);
-    }
+    /// <summary>The bytes <paramref name="owner"/> may store (<see cref="ImageDataWriter.StorageQuotaAsync"/>); null when unlimited.</summary>
+    public Task<long?> StorageQuotaAsync(string owner, CancellationToken ct) => writer.StorageQuotaAsync(owner, ct);
 
     /// <summary>
     /// Opens an image's data for download (reference §1.11.2); null when the image has no data (the API answers 204).
@@ -403,10 +292,6 @@ public sealed partial class ImageService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} queued -> saving")]
     private partial void LogUploadStarted(string imageId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} saving -> active, {Bytes} bytes in {DurationMs:F0} ms")]
-    private partial void LogUploaded(string imageId, long bytes, double durationMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} data write failed after {Bytes} bytes ({Cause}); data removed, back to queued")]
-    private partial void LogUploadFailed(string imageId, long bytes, string cause);
 
 }

@@ -19,6 +19,7 @@ public interface IImportScheduler
 /// </summary>
 public sealed partial class ImportService(
     ImageService images,
+    ImageDataWriter writer,
     IImageStore store,
     IBlobStore blobs,
     ITaskStore tasks,
@@ -29,9 +30,6 @@ public sealed partial class ImportService(
     ClusterNode node,
     ILogger<ImportService> logger)
 {
-    /// <summary>The blob key of an image's staged data.</summary>
-    public static string StagingKey(string imageId) => imageId + ".staging";
-
     /// <summary>The extra property that names an image's running import task, as in Glance.</summary>
     public const string LockProperty = "os_glance_import_task";
 
@@ -46,34 +44,9 @@ public sealed partial class ImportService(
         }
 
         var image = await MutableImageAsync(caller, id, ct);
-        var limit = await images.UploadLimitAsync(image, ct);
-        using var claim = await images.ClaimForDataAsync(image, ImageStatus.Uploading, ct);
-
-        var key = StagingKey(id);
-        using var counting = new HashingReadStream(body, limit);
-        try
-        {
-            await blobs.PutAsync(key, counting, ct);
-        }
-        catch (Exception ex)
-        {
-            await blobs.DeleteAsync(key, CancellationToken.None);
-            await ResetToQueuedAsync(id);
-            throw ex is ImageTooLargeException
-                ? new KuraException(ErrorKind.PayloadTooLarge, $"The staged data exceeds the limit of {limit} bytes.")
-                : ex;
-        }
-
-        image.Size = counting.BytesRead;
-        image.StagingLocation = key;
-        image.UpdatedAt = clock.GetUtcNow();
-        if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
-        {
-            await blobs.DeleteAsync(key, CancellationToken.None);
-            throw new KuraException(ErrorKind.Gone, $"Image {id} could not be found after staging.");
-        }
-
-        LogStaged(id, counting.BytesRead);
+        var limit = await writer.LimitAsync(image, ct);
+        using var claim = await writer.ClaimAsync(image, ImageStatus.Uploading, ct);
+        await writer.WriteStagingAsync(image, body, limit, ct);
     }
 
     /// <summary>
@@ -110,10 +83,10 @@ public sealed partial class ImportService(
 
             // As Glance's import call: no room left in the owner's storage quota (or less than what is staged) is 413 now,
             // not a failed task later.
-            var limit = await images.UploadLimitAsync(image, ct);
-            if (image.Size > limit && image.Owner is not null && await images.StorageQuotaAsync(image.Owner, ct) is { } quota)
+            var limit = await writer.LimitAsync(image, ct);
+            if (image.Size > limit.Bytes && limit.Quota is { } quota)
             {
-                throw ImageService.StorageQuotaExceeded(quota, limit);
+                throw ImageDataWriter.QuotaExceeded(quota, limit.Bytes);
             }
         }
 
@@ -217,11 +190,11 @@ public sealed partial class ImportService(
         {
             var image = await store.FindAsync(task.ImageId, stop) ?? throw new KuraException(ErrorKind.Gone, "The image was deleted during its import.");
             staging = image.StagingLocation;
-            var limit = await images.UploadLimitAsync(image, stop);
+            var limit = await writer.LimitAsync(image, stop);
             await using var source = request.Method == "web-download"
                 ? await fetcher.OpenAsync(new Uri(request.Uri!), stop)
                 : await blobs.OpenReadAsync(staging!, null, stop);
-            await images.StoreDataAsync(image, source, limit, stop, done =>
+            await writer.WriteDataAsync(image, source, limit, stop, done =>
             {
                 done.StagingLocation = null;
                 done.Properties.RemoveAll(p => p.Key == LockProperty);
@@ -241,7 +214,7 @@ public sealed partial class ImportService(
                 await blobs.DeleteAsync(staging, CancellationToken.None);
             }
 
-            await ResetToQueuedAsync(task.ImageId);
+            await writer.ResetToQueuedAsync(task.ImageId, clearStaging: true);
             var message = ex is KuraException k ? k.Message : stop.IsCancellationRequested ? "The import was interrupted by a shutdown." : ex.Message;
             await FinishAsync(task with { Status = "failure", Message = message });
             LogImportFailed(ex, task.ImageId, task.Id);
@@ -252,33 +225,6 @@ public sealed partial class ImportService(
     {
         var now = clock.GetUtcNow();
         return tasks.UpdateAsync(task with { UpdatedAt = now, ExpiresAt = now + options.TaskTimeToLive }, CancellationToken.None);
-    }
-
-    /// <summary>Back to <c>queued</c> with no staged data and no import lock, whatever the import had reached.</summary>
-    private async Task ResetToQueuedAsync(string id)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var image = await store.FindAsync(id, CancellationToken.None);
-            if (image is null || image.Status is not (ImageStatus.Uploading or ImageStatus.Importing or ImageStatus.Queued))
-            {
-                return;
-            }
-
-            var version = image.Version;
-            if (image.Status != ImageStatus.Queued)
-            {
-                image.MoveTo(ImageStatus.Queued);
-            }
-
-            image.StagingLocation = null;
-            image.Properties.RemoveAll(p => p.Key == LockProperty);
-            image.UpdatedAt = clock.GetUtcNow();
-            if (await store.TryUpdateAsync(image, version, CancellationToken.None))
-            {
-                return;
-            }
-        }
     }
 
     private async Task<Image> MutableImageAsync(Caller caller, string id, CancellationToken ct)
@@ -300,8 +246,6 @@ public sealed partial class ImportService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} staged, {Bytes} bytes")]
-    private partial void LogStaged(string imageId, long bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} import by {Method} started as task {TaskId}")]
     private partial void LogImportStarted(string imageId, string method, string taskId);
