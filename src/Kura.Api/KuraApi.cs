@@ -1,5 +1,4 @@
 using Kura.Api.Common;
-using Kura.Api.Conoha;
 using Kura.Api.Glance;
 using Kura.Api.Identity;
 using Kura.Api.Nhn;
@@ -14,7 +13,8 @@ namespace Kura.Api;
 
 /// <summary>
 /// The HTTP surfaces of Kura on one port, and the order a request meets them:
-/// request id → metrics → error mapping → password-attempt limit → Glance version negotiation → token auth for <c>/v2</c> → routing → endpoint.
+/// request id → metrics → error mapping → Glance version negotiation → routing → password-attempt limit (endpoints
+/// that require it) → oversized-body drain → endpoint, whose group filter authenticates <c>/v2</c> (<see cref="GlanceRoutes"/>).
 /// The provider preset (<c>Policy:Preset</c>) adds its API: NHN's v1.0 appkey API, or ConoHa's <c>/v2</c> extras.
 /// </summary>
 public static class KuraApi
@@ -27,36 +27,18 @@ public static class KuraApi
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode is 404 or 405
             ? ErrorMiddleware.WriteStatusAsync(context.HttpContext)
             : Task.CompletedTask);
-        app.UseMiddleware<AuthRateLimitMiddleware>();
         app.UseMiddleware<VersionNegotiationMiddleware>();
-        app.UseMiddleware<GlanceAuthMiddleware>();
-        app.Use(async (ctx, next) =>
-        {
-            // Glance has no route with a trailing slash: GET /v2/images/ is 404, not the collection.
-            if (ctx.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal) && ctx.Request.Path.Value!.EndsWith('/'))
-            {
-                await GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, null);
-                return;
-            }
-
-            await next(ctx);
-        });
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseMiddleware<OversizedBodyMiddleware>();
 
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapOperations();
         app.MapIdentity();
-        app.MapGlanceImages();
-        var policy = app.Services.GetRequiredService<ImagePolicy>();
-        if (policy.Is(PolicyOptions.Nhn))
+        app.MapGlance();
+        if (app.Services.GetRequiredService<ImagePolicy>().Is(PolicyOptions.Nhn))
         {
             app.MapNhn();
-        }
-
-        if (policy.Is(PolicyOptions.Conoha))
-        {
-            app.MapConoha();
         }
 
         return app;

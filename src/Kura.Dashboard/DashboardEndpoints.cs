@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kura.Dashboard.Pages;
 using Kura.Domain;
+using Kura.Identity;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -57,7 +58,8 @@ public static partial class DashboardEndpoints
         root.MapGet("/", () => Results.Redirect($"{Prefix}/images"));
         root.MapGet("/assets/{name}", Assets.Serve);
         root.MapGet("/signin", AccountHandlers.SignInPage);
-        root.MapPost("/signin", AccountHandlers.SignIn).AddEndpointFilter(ValidateAntiforgery);
+        root.MapPost("/signin", AccountHandlers.SignIn).AddEndpointFilter(ValidateAntiforgery)
+            .RequireRateLimiting(IdentityOptions.PasswordRateLimitPolicy);
         root.MapPost("/language", AccountHandlers.ChooseLanguage).AddEndpointFilter(ValidateAntiforgery);
 
         // Everything else needs a session; then, for anything that changes state, a valid antiforgery token.
@@ -90,20 +92,6 @@ public static partial class DashboardEndpoints
     internal static IResult JsonError(int status, string message) =>
         Results.Content(JsonSerializer.Serialize(new { message }), "application/json; charset=utf-8", statusCode: status);
 
-    internal static int StatusOf(ErrorKind kind) => kind switch
-    {
-        ErrorKind.BadRequest => StatusCodes.Status400BadRequest,
-        ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
-        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-        ErrorKind.NotFound => StatusCodes.Status404NotFound,
-        ErrorKind.Conflict => StatusCodes.Status409Conflict,
-        ErrorKind.Gone => StatusCodes.Status410Gone,
-        ErrorKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
-        ErrorKind.RangeNotSatisfiable => StatusCodes.Status416RangeNotSatisfiable,
-        _ => StatusCodes.Status503ServiceUnavailable,
-    };
-
     /// <summary>What the domain refuses on a page becomes an error page (or JSON for the upload script), never Glance's JSON.</summary>
     private static async ValueTask<object?> HandleErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -114,7 +102,7 @@ public static partial class DashboardEndpoints
         }
         catch (KuraException ex) when (!ctx.Response.HasStarted && !ctx.RequestAborted.IsCancellationRequested)
         {
-            var status = StatusOf(ex.Kind);
+            var status = ex.Kind.Status();
             return WantsJson(ctx.Request)
                 ? JsonError(status, ex.Message)
                 : await ErrorPage.RenderAsync(ctx, status, status == 404 ? DashboardRequest.Of(ctx).T["error.notfound"] : ex.Message);

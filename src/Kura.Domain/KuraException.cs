@@ -16,6 +16,26 @@ public enum ErrorKind
     ServiceUnavailable,
 }
 
+/// <summary>The one table from <see cref="ErrorKind"/> to HTTP status, which every dialect's error mapper uses.</summary>
+public static class ErrorKinds
+{
+    public static int Status(this ErrorKind kind) => kind switch
+    {
+        ErrorKind.BadRequest => 400,
+        ErrorKind.Unauthorized => 401,
+        ErrorKind.Forbidden => 403,
+        ErrorKind.NotFound => 404,
+        ErrorKind.Conflict => 409,
+        ErrorKind.Gone => 410,
+        ErrorKind.PayloadTooLarge => 413,
+        ErrorKind.UnsupportedMediaType => 415,
+        ErrorKind.RangeNotSatisfiable => 416,
+        ErrorKind.TooManyRequests => 429,
+        ErrorKind.ServiceUnavailable => 503,
+        _ => 500,
+    };
+}
+
 /// <summary>
 /// A rule of the domain refused an operation. <see cref="Explanation"/> is the sentence a user reads;
 /// <see cref="Detail"/>, when set, is a secondary line (Glance renders some errors as "class text + detail").

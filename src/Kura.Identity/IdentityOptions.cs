@@ -42,6 +42,9 @@ public sealed class IdentityOptions
     [Range(0, 1_000_000)]
     public int AuthAttemptsPerMinute { get; set; } = 600;
 
+    /// <summary>The name of the rate-limiting policy every password endpoint requires (ASP.NET Core's <c>RequireRateLimiting</c>).</summary>
+    public const string PasswordRateLimitPolicy = "password-attempts";
+
     /// <summary>Region name of every catalog endpoint.</summary>
     [Required]
     public string Region { get; set; } = "RegionOne";

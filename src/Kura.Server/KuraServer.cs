@@ -1,4 +1,5 @@
 using Kura.Api;
+using Kura.Api.Common;
 using Kura.Blobs.FileSystem;
 using Kura.Blobs.S3;
 using Kura.Blobs.Swift;
@@ -163,6 +164,7 @@ public static class KuraServer
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
+        services.AddPasswordRateLimit();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
         services.AddDashboard();

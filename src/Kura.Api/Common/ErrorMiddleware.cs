@@ -60,8 +60,32 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         }
     }
 
-    /// <summary>Writes a 4xx/5xx that routing produced with no body (404 unknown path, 405 wrong method) in the dialect's shape.</summary>
-    public static Task WriteStatusAsync(HttpContext ctx)
+    /// <summary>
+    /// Writes a 4xx/5xx that routing produced with no body (404 unknown path, 405 wrong method) in the dialect's shape.
+    /// Under <c>/v2</c> the token is checked first, as Glance authenticates before routing: without a valid one it is 401.
+    /// </summary>
+    public static async Task WriteStatusAsync(HttpContext ctx)
+    {
+        if (Dialects.Of(ctx) == Dialect.Glance && ctx.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal))
+        {
+            var status = ctx.Response.StatusCode;
+            var allow = ctx.Response.Headers.Allow;
+            ctx.Response.Headers.Allow = default;
+            if (!await GlanceAuth.AuthenticateAsync(ctx))
+            {
+                return;
+            }
+
+            // Glance has no route with a trailing slash: DELETE /v2/images/ is 404, not /v2/images's 405.
+            var trailing = ctx.Request.Path.Value!.EndsWith('/');
+            ctx.Response.StatusCode = trailing ? StatusCodes.Status404NotFound : status;
+            ctx.Response.Headers.Allow = trailing ? default : allow;
+        }
+
+        await WriteRoutingStatusAsync(ctx);
+    }
+
+    private static Task WriteRoutingStatusAsync(HttpContext ctx)
     {
         var status = ctx.Response.StatusCode;
         switch (Dialects.Of(ctx))
@@ -81,14 +105,15 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             : GlanceErrors.WriteAsync(ctx, status, null);
     }
 
-    private static Task WriteAsync(HttpContext ctx, KuraException ex)
+    /// <summary>Writes <paramref name="ex"/> in the request's dialect.</summary>
+    public static Task WriteAsync(HttpContext ctx, KuraException ex)
     {
         ctx.Response.Clear();
         return Dialects.Of(ctx) switch
         {
             Dialect.Keystone => KeystoneErrors.WriteAsync(ctx, ex),
             Dialect.Nhn => NhnErrors.WriteAsync(ctx, ex),
-            Dialect.Dashboard => HtmlErrors.WriteAsync(ctx, GlanceErrors.StatusOf(ex.Kind), ex.Explanation),
+            Dialect.Dashboard => HtmlErrors.WriteAsync(ctx, ex.Kind.Status(), ex.Explanation),
             _ => GlanceErrors.WriteAsync(ctx, ex),
         };
     }

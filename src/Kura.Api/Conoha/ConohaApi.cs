@@ -16,24 +16,16 @@ namespace Kura.Api.Conoha;
 /// </summary>
 public static class ConohaApi
 {
-    public static IEndpointRouteBuilder MapConoha(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/v2/quota", ShowQuota);
-        app.MapPut("/v2/quota", SetQuota);
-        app.MapGet("/v2/images/total", Total);
-        return app;
-    }
-
     /// <summary><c>{"quota":{"image_size":"50GB"}}</c>.</summary>
-    private static async Task ShowQuota(HttpContext ctx, ImageService images)
+    internal static async Task ShowQuota(HttpContext ctx, ImageService images)
     {
-        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var caller = GlanceAuth.CallerOf(ctx);
         var quota = await images.StorageQuotaAsync(caller.ProjectId!, ctx.RequestAborted);
         await WriteQuotaAsync(ctx, quota);
     }
 
     /// <summary><c>{"quota":{"image_size":"550GB"}}</c>: the default plus whole steps, never below what is stored.</summary>
-    private static async Task SetQuota(HttpContext ctx, ImageService images)
+    internal static async Task SetQuota(HttpContext ctx, ImageService images)
     {
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
             ?? throw KuraException.BadRequest("Malformed JSON in request body.");
@@ -44,15 +36,15 @@ public static class ConohaApi
             ? size.GetString()!
             : throw KuraException.BadRequest("The body must be {\"quota\":{\"image_size\":\"<n>GB\"}}.");
         var bytes = ProjectImageSizeQuota.Parse(text) ?? throw KuraException.BadRequest($"Invalid image_size '{text}': expected a size such as \"550GB\".");
-        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var caller = GlanceAuth.CallerOf(ctx);
         await images.SetStorageQuotaAsync(caller, bytes, ctx.RequestAborted);
         await WriteQuotaAsync(ctx, await images.StorageQuotaAsync(caller.ProjectId!, ctx.RequestAborted));
     }
 
     /// <summary><c>{"images":{"size":N}}</c>: bytes of image data the caller's project stores.</summary>
-    private static async Task Total(HttpContext ctx, IImageStore store)
+    internal static async Task Total(HttpContext ctx, IImageStore store)
     {
-        var usage = await store.GetUsageAsync(GlanceAuthMiddleware.CallerOf(ctx).ProjectId!, ctx.RequestAborted);
+        var usage = await store.GetUsageAsync(GlanceAuth.CallerOf(ctx).ProjectId!, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, new { images = new { size = usage.StoredBytes } });
     }
 

@@ -32,24 +32,8 @@ public static class GlanceErrors
         [503] = ("Service Unavailable", "The server is currently unavailable. Please try again at a later time."),
     };
 
-    public static int StatusOf(ErrorKind kind) => kind switch
-    {
-        ErrorKind.BadRequest => 400,
-        ErrorKind.Unauthorized => 401,
-        ErrorKind.Forbidden => 403,
-        ErrorKind.NotFound => 404,
-        ErrorKind.Conflict => 409,
-        ErrorKind.Gone => 410,
-        ErrorKind.PayloadTooLarge => 413,
-        ErrorKind.UnsupportedMediaType => 415,
-        ErrorKind.RangeNotSatisfiable => 416,
-        ErrorKind.TooManyRequests => 429,
-        ErrorKind.ServiceUnavailable => 503,
-        _ => 500,
-    };
-
     public static Task WriteAsync(HttpContext ctx, KuraException ex) =>
-        WriteAsync(ctx, StatusOf(ex.Kind), ex.UseDefaultExplanation ? null : ex.Explanation, ex.Detail);
+        WriteAsync(ctx, ex.Kind.Status(), ex.UseDefaultExplanation ? null : ex.Explanation, ex.Detail);
 
     /// <summary>Writes an error; a null <paramref name="explanation"/> means the status' default sentence (WebOb's positional detail form).</summary>
     public static async Task WriteAsync(HttpContext ctx, int status, string? explanation, string? detail = null)

@@ -10,17 +10,7 @@ namespace Kura.Api.Glance;
 /// <summary>PATCH, tags and deactivate/reactivate (reference §1.9, §1.14, §1.15).</summary>
 public static class ImageActionsApi
 {
-    public static RouteGroupBuilder MapImageActions(this RouteGroupBuilder images)
-    {
-        images.MapPatch("/{imageId}", Update);
-        images.MapPut("/{imageId}/tags/{tag}", AddTag);
-        images.MapDelete("/{imageId}/tags/{tag}", RemoveTag);
-        images.MapPost("/{imageId}/actions/deactivate", Deactivate);
-        images.MapPost("/{imageId}/actions/reactivate", Reactivate);
-        return images;
-    }
-
-    private static async Task Update(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Update(HttpContext ctx, string imageId, ImageService images)
     {
         var mediaType = ImagePatchBody.MediaType(ctx.Request.ContentType);
         if (mediaType is null)
@@ -34,35 +24,35 @@ public static class ImageActionsApi
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
             ?? throw KuraException.BadRequest("Malformed JSON in request body.");
         var ops = ImagePatchBody.Parse(body.RootElement, mediaType);
-        var image = await images.UpdateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ops, ctx.RequestAborted);
+        var image = await images.UpdateAsync(GlanceAuth.CallerOf(ctx), imageId, ops, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => ImageJson.Write(w, image));
     }
 
-    private static async Task AddTag(HttpContext ctx, string imageId, string tag, ImageService images)
+    internal static async Task AddTag(HttpContext ctx, string imageId, string tag, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        await images.AddTagAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
+        await images.AddTagAsync(GlanceAuth.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
-    private static async Task RemoveTag(HttpContext ctx, string imageId, string tag, ImageService images)
+    internal static async Task RemoveTag(HttpContext ctx, string imageId, string tag, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        await images.RemoveTagAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
+        await images.RemoveTagAsync(GlanceAuth.CallerOf(ctx), imageId, tag, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
-    private static async Task Deactivate(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Deactivate(HttpContext ctx, string imageId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        await images.DeactivateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        await images.DeactivateAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
-    private static async Task Reactivate(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Reactivate(HttpContext ctx, string imageId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        await images.ReactivateAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        await images.ReactivateAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 }

@@ -37,7 +37,7 @@ public static class ImageDataApi
         AcceptImageData(ctx);
         try
         {
-            await images.UploadAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
+            await images.UploadAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
         }
         catch (BadHttpRequestException ex)
         {
@@ -51,7 +51,7 @@ public static class ImageDataApi
     public static async Task DownloadAsync(HttpContext ctx, string imageId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var caller = GlanceAuth.CallerOf(ctx);
         var image = await images.GetAsync(caller, imageId, ctx.RequestAborted);
         ByteRange? range = null;
         if (ctx.Request.Headers.Range.Count > 0 && image.HasData)

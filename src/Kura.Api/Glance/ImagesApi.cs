@@ -16,27 +16,9 @@ namespace Kura.Api.Glance;
 /// </summary>
 public static class ImagesApi
 {
-    public static IEndpointRouteBuilder MapGlanceImages(this IEndpointRouteBuilder app)
+    internal static async Task List(HttpContext ctx, ImageService images, ListPageCache cache)
     {
-        var images = app.MapGroup("/v2/images");
-        images.MapGet("", List);
-        images.MapPost("", Create);
-        images.MapGet("/{imageId}", Show);
-        images.MapDelete("/{imageId}", Delete);
-        images.MapPut("/{imageId}/file", ImageDataApi.UploadAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
-        images.MapGet("/{imageId}/file", ImageDataApi.DownloadAsync);
-        images.MapImageActions();
-        images.MapImageMembers();
-        images.MapImageImport();
-        app.MapGlanceInfo();
-        app.MapGlanceSchemas();
-        app.MapGlanceMetadefs();
-        return app;
-    }
-
-    private static async Task List(HttpContext ctx, ImageService images, ListPageCache cache)
-    {
-        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var caller = GlanceAuth.CallerOf(ctx);
         var key = ListPageCache.Key(caller.ProjectId, caller.IsAdmin, ctx.Request.QueryString.Value);
         if (cache.TryGet(key, out var cached))
         {
@@ -99,12 +81,12 @@ public static class ImagesApi
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, Write);
     }
 
-    private static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity, ImportService imports)
+    internal static async Task Create(HttpContext ctx, ImageService images, IdentityOptions identity, ImportService imports)
     {
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
             ?? throw KuraException.BadRequest("Malformed JSON in request body.");
         var fields = ImageBody.ParseCreate(body.RootElement);
-        var image = await images.CreateAsync(GlanceAuthMiddleware.CallerOf(ctx), fields, ctx.RequestAborted);
+        var image = await images.CreateAsync(GlanceAuth.CallerOf(ctx), fields, ctx.RequestAborted);
         ctx.Response.Headers.Location = BaseUrl.Of(ctx, identity.PublicUrl) + "/v2/images/" + image.Id;
         if (imports.Methods.Count > 0)
         {
@@ -115,17 +97,17 @@ public static class ImagesApi
         await Json.WriteAsync(ctx, StatusCodes.Status201Created, w => ImageJson.Write(w, image));
     }
 
-    private static async Task Show(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Show(HttpContext ctx, string imageId, ImageService images)
     {
         RejectBody(ctx.Request);
-        var image = await images.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        var image = await images.GetAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => ImageJson.Write(w, image));
     }
 
-    private static async Task Delete(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Delete(HttpContext ctx, string imageId, ImageService images)
     {
         RejectBody(ctx.Request);
-        await images.DeleteAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        await images.DeleteAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         NoContent(ctx.Response);
     }
 

@@ -13,36 +13,24 @@ namespace Kura.Api.Glance;
 /// <summary>Interoperable import and discovery (reference §1.12): stage, import (202), an image's tasks, and /v2/info.</summary>
 public static class ImportApi
 {
-    public static RouteGroupBuilder MapImageImport(this RouteGroupBuilder images)
+    /// <summary><c>GET /v2/info/import</c>: the enabled import methods.</summary>
+    internal static Task ImportInfo(HttpContext ctx, ImportService imports) => Json.WriteAsync(ctx, 200, new Dictionary<string, object>
     {
-        images.MapPut("/{imageId}/stage", Stage).WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
-        images.MapPost("/{imageId}/import", Import);
-        images.MapGet("/{imageId}/tasks", Tasks);
-        return images;
-    }
+        ["import-methods"] = new { description = "Import methods available.", type = "array", value = imports.Methods },
+    });
 
-    public static IEndpointRouteBuilder MapGlanceInfo(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/v2/info/import", (HttpContext ctx, ImportService imports) => Json.WriteAsync(ctx, 200, new Dictionary<string, object>
-        {
-            ["import-methods"] = new { description = "Import methods available.", type = "array", value = imports.Methods },
-        }));
-        app.MapGet("/v2/info/stores", (HttpContext ctx) =>
-            GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, "Multi backend is not supported at this site."));
-        app.MapGet("/v2/info/stores/detail", (HttpContext ctx) =>
-            GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, "Multi backend is not supported at this site."));
-        app.MapGet("/v2/info/usage", Usage);
-        return app;
-    }
+    /// <summary><c>GET /v2/info/stores</c> and <c>…/detail</c>: one store, so multi-store discovery is 404 as in Glance.</summary>
+    internal static Task StoresInfo(HttpContext ctx) =>
+        GlanceErrors.WriteAsync(ctx, StatusCodes.Status404NotFound, "Multi backend is not supported at this site.");
 
-    private static async Task Stage(HttpContext ctx, string imageId, ImportService imports)
+    internal static async Task Stage(HttpContext ctx, string imageId, ImportService imports)
     {
         ImageDataApi.AcceptImageData(ctx);
-        await imports.StageAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
+        await imports.StageAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.Request.Body, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
-    private static async Task Import(HttpContext ctx, string imageId, ImportService imports)
+    internal static async Task Import(HttpContext ctx, string imageId, ImportService imports)
     {
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted) ?? throw KuraException.BadRequest("Malformed JSON in request body.");
         var root = body.RootElement;
@@ -72,14 +60,14 @@ public static class ImportApi
         var uri = method.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
         var request = new ImportRequest(name.GetString()!, uri, root.GetRawText());
         var requestId = ctx.Items[RequestIdMiddleware.Header] as string ?? string.Empty;
-        await imports.ImportAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, request, requestId, ctx.RequestAborted);
+        await imports.ImportAsync(GlanceAuth.CallerOf(ctx), imageId, request, requestId, ctx.RequestAborted);
         ctx.Response.StatusCode = StatusCodes.Status202Accepted;
         ctx.Response.ContentLength = 0;
     }
 
-    private static async Task Tasks(HttpContext ctx, string imageId, ImportService imports)
+    internal static async Task Tasks(HttpContext ctx, string imageId, ImportService imports)
     {
-        var tasks = await imports.ListTasksAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        var tasks = await imports.ListTasksAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
         await Json.WriteAsync(ctx, 200, new
         {
@@ -105,9 +93,9 @@ public static class ImportApi
     }
 
     /// <summary>The caller's project: images, stored and staged bytes (MiB, as Glance reports) against the configured limits (-1: none).</summary>
-    private static async Task Usage(HttpContext ctx, IImageStore store, ImageOptions options)
+    internal static async Task Usage(HttpContext ctx, IImageStore store, ImageOptions options)
     {
-        var caller = GlanceAuthMiddleware.CallerOf(ctx);
+        var caller = GlanceAuth.CallerOf(ctx);
         var usage = await store.GetUsageAsync(caller.ProjectId!, ctx.RequestAborted);
         static long MiB(long bytes) => (bytes + (1 << 20) - 1) >> 20;
         await Json.WriteAsync(ctx, 200, new

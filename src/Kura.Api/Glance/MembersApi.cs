@@ -11,16 +11,6 @@ namespace Kura.Api.Glance;
 /// <summary>Image members (reference §1.13). Note that creating a member answers 200, not 201.</summary>
 public static class MembersApi
 {
-    public static RouteGroupBuilder MapImageMembers(this RouteGroupBuilder images)
-    {
-        images.MapGet("/{imageId}/members", List);
-        images.MapPost("/{imageId}/members", Add);
-        images.MapGet("/{imageId}/members/{memberId}", Show);
-        images.MapPut("/{imageId}/members/{memberId}", Update);
-        images.MapDelete("/{imageId}/members/{memberId}", Remove);
-        return images;
-    }
-
     private static void Write(Utf8JsonWriter w, ImageMember m)
     {
         w.WriteStartObject();
@@ -50,10 +40,10 @@ public static class MembersApi
         return text.Length == 0 ? throw KuraException.BadRequest(empty) : text.Length > 255 ? throw KuraException.BadRequest($"{name} is too long.") : text;
     }
 
-    private static async Task List(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task List(HttpContext ctx, string imageId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        var members = await images.ListMembersAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, ctx.RequestAborted);
+        var members = await images.ListMembersAsync(GlanceAuth.CallerOf(ctx), imageId, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -69,31 +59,31 @@ public static class MembersApi
         });
     }
 
-    private static async Task Add(HttpContext ctx, string imageId, ImageService images)
+    internal static async Task Add(HttpContext ctx, string imageId, ImageService images)
     {
         var memberId = await ReadStringMemberAsync(ctx, "member", "Member to be added not specified", "Member can't be empty");
-        var member = await images.AddMemberAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
+        var member = await images.AddMemberAsync(GlanceAuth.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => Write(w, member));
     }
 
-    private static async Task Show(HttpContext ctx, string imageId, string memberId, ImageService images)
+    internal static async Task Show(HttpContext ctx, string imageId, string memberId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        var member = await images.GetMemberAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
+        var member = await images.GetMemberAsync(GlanceAuth.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => Write(w, member));
     }
 
-    private static async Task Update(HttpContext ctx, string imageId, string memberId, ImageService images)
+    internal static async Task Update(HttpContext ctx, string imageId, string memberId, ImageService images)
     {
         var status = await ReadStringMemberAsync(ctx, "status", "Status not specified", "Status not specified");
-        var member = await images.UpdateMemberAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, memberId, status, ctx.RequestAborted);
+        var member = await images.UpdateMemberAsync(GlanceAuth.CallerOf(ctx), imageId, memberId, status, ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, w => Write(w, member));
     }
 
-    private static async Task Remove(HttpContext ctx, string imageId, string memberId, ImageService images)
+    internal static async Task Remove(HttpContext ctx, string imageId, string memberId, ImageService images)
     {
         ImagesApi.RejectBody(ctx.Request);
-        await images.RemoveMemberAsync(GlanceAuthMiddleware.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
+        await images.RemoveMemberAsync(GlanceAuth.CallerOf(ctx), imageId, memberId, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 }

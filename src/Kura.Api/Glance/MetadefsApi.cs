@@ -17,45 +17,27 @@ public static class MetadefsApi
 {
     private const string Root = "/v2/metadefs/namespaces";
 
-    public static IEndpointRouteBuilder MapGlanceMetadefs(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/v2/metadefs/resource_types", ResourceTypes);
-        var ns = app.MapGroup(Root);
-        ns.MapGet("", ListNamespaces);
-        ns.MapPost("", CreateNamespace);
-        ns.MapGet("/{ns}", ShowNamespace);
-        ns.MapPut("/{ns}", UpdateNamespace);
-        ns.MapDelete("/{ns}", DeleteNamespace);
+    // ---- objects, tags and resource-type associations share one handler per verb ----------------------------
 
-        ns.MapGet("/{ns}/objects", (HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "objects"));
-        ns.MapPost("/{ns}/objects", (HttpContext c, string ns, MetadefService s) => CreateItem(c, ns, s, "objects"));
-        ns.MapGet("/{ns}/objects/{name}", (HttpContext c, string ns, string name, MetadefService s) => ShowItem(c, ns, name, s, "objects"));
-        ns.MapPut("/{ns}/objects/{name}", (HttpContext c, string ns, string name, MetadefService s) => UpdateItem(c, ns, name, s, "objects"));
-        ns.MapDelete("/{ns}/objects/{name}", (HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "objects"));
+    internal static Task ListObjects(HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "objects");
+    internal static Task CreateObject(HttpContext c, string ns, MetadefService s) => CreateItem(c, ns, s, "objects");
+    internal static Task ShowObject(HttpContext c, string ns, string name, MetadefService s) => ShowItem(c, ns, name, s, "objects");
+    internal static Task UpdateObject(HttpContext c, string ns, string name, MetadefService s) => UpdateItem(c, ns, name, s, "objects");
+    internal static Task DeleteObject(HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "objects");
 
-        ns.MapGet("/{ns}/tags", (HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "tags"));
-        ns.MapPost("/{ns}/tags", CreateTags);
-        ns.MapDelete("/{ns}/tags", DeleteTags);
-        ns.MapPost("/{ns}/tags/{name}", (HttpContext c, string ns, string name, MetadefService s) => CreateItem(c, ns, s, "tags", name));
-        ns.MapGet("/{ns}/tags/{name}", (HttpContext c, string ns, string name, MetadefService s) => ShowItem(c, ns, name, s, "tags"));
-        ns.MapPut("/{ns}/tags/{name}", (HttpContext c, string ns, string name, MetadefService s) => UpdateItem(c, ns, name, s, "tags"));
-        ns.MapDelete("/{ns}/tags/{name}", (HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "tags"));
+    internal static Task ListTags(HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "tags");
+    internal static Task CreateTag(HttpContext c, string ns, string name, MetadefService s) => CreateItem(c, ns, s, "tags", name);
+    internal static Task ShowTag(HttpContext c, string ns, string name, MetadefService s) => ShowItem(c, ns, name, s, "tags");
+    internal static Task UpdateTag(HttpContext c, string ns, string name, MetadefService s) => UpdateItem(c, ns, name, s, "tags");
+    internal static Task DeleteTag(HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "tags");
 
-        ns.MapGet("/{ns}/resource_types", (HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "resource_type_associations"));
-        ns.MapPost("/{ns}/resource_types", (HttpContext c, string ns, MetadefService s) => CreateItem(c, ns, s, "resource_type_associations"));
-        ns.MapDelete("/{ns}/resource_types/{name}", (HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "resource_type_associations"));
-
-        ns.MapGet("/{ns}/properties", ListProperties);
-        ns.MapPost("/{ns}/properties", CreateProperty);
-        ns.MapGet("/{ns}/properties/{name}", ShowProperty);
-        ns.MapPut("/{ns}/properties/{name}", UpdateProperty);
-        ns.MapDelete("/{ns}/properties/{name}", DeleteProperty);
-        return app;
-    }
+    internal static Task ListAssociations(HttpContext c, string ns, MetadefService s) => ListItems(c, ns, s, "resource_type_associations");
+    internal static Task CreateAssociation(HttpContext c, string ns, MetadefService s) => CreateItem(c, ns, s, "resource_type_associations");
+    internal static Task DeleteAssociation(HttpContext c, string ns, string name, MetadefService s) => DeleteItem(c, ns, name, s, "resource_type_associations");
 
     // ---- namespaces ----------------------------------------------------------------------------------------
 
-    private static Task ResourceTypes(HttpContext ctx, MetadefService metadefs) =>
+    internal static Task ResourceTypes(HttpContext ctx, MetadefService metadefs) =>
         Json.WriteAsync(ctx, 200, new
         {
             resource_types = MetadefService.ResourceTypes.Select(name => new
@@ -66,15 +48,15 @@ public static class MetadefsApi
             }),
         });
 
-    private static async Task ListNamespaces(HttpContext ctx, MetadefService metadefs)
+    internal static async Task ListNamespaces(HttpContext ctx, MetadefService metadefs)
     {
-        var all = await metadefs.ListAsync(GlanceAuthMiddleware.CallerOf(ctx), ctx.RequestAborted);
+        var all = await metadefs.ListAsync(GlanceAuth.CallerOf(ctx), ctx.RequestAborted);
         var visibility = ctx.Request.Query["visibility"].ToString();
         var list = new JsonArray(all.Where(n => visibility.Length == 0 || n.Visibility == visibility).Select(n => (JsonNode)Render(n, full: false)).ToArray());
         await Json.WriteAsync(ctx, 200, new JsonObject { ["namespaces"] = list, ["first"] = Root, ["schema"] = "/v2/schemas/metadefs/namespaces" });
     }
 
-    private static async Task CreateNamespace(HttpContext ctx, MetadefService metadefs)
+    internal static async Task CreateNamespace(HttpContext ctx, MetadefService metadefs)
     {
         var body = await BodyAsync(ctx);
         var now = DateTimeOffset.UtcNow;
@@ -105,17 +87,17 @@ public static class MetadefsApi
             ns.Document["properties"] = properties.DeepClone();
         }
 
-        var created = await metadefs.CreateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        var created = await metadefs.CreateAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, Render(created, full: true));
     }
 
-    private static async Task ShowNamespace(HttpContext ctx, string ns, MetadefService metadefs) =>
-        await Json.WriteAsync(ctx, 200, Render(await metadefs.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted), full: true));
+    internal static async Task ShowNamespace(HttpContext ctx, string ns, MetadefService metadefs) =>
+        await Json.WriteAsync(ctx, 200, Render(await metadefs.GetAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted), full: true));
 
-    private static async Task UpdateNamespace(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task UpdateNamespace(HttpContext ctx, string ns, MetadefService metadefs)
     {
         var body = await BodyAsync(ctx);
-        var updated = await metadefs.UpdateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, n =>
+        var updated = await metadefs.UpdateAsync(GlanceAuth.CallerOf(ctx), ns, n =>
         {
             n.Namespace = Str(body, "namespace") ?? n.Namespace;
             ApplyNamespaceFields(n, body);
@@ -123,9 +105,9 @@ public static class MetadefsApi
         await Json.WriteAsync(ctx, 200, Render(updated, full: false));
     }
 
-    private static async Task DeleteNamespace(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task DeleteNamespace(HttpContext ctx, string ns, MetadefService metadefs)
     {
-        await metadefs.DeleteAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        await metadefs.DeleteAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
@@ -176,7 +158,7 @@ public static class MetadefsApi
 
     private static async Task ListItems(HttpContext ctx, string ns, MetadefService metadefs, string kind)
     {
-        var namespaceRecord = await metadefs.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        var namespaceRecord = await metadefs.GetAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         var items = new JsonArray(namespaceRecord.Array(kind).OfType<JsonObject>().Select(i => (JsonNode)RenderItem(ns, kind, i)).ToArray());
         var body = new JsonObject { [kind] = items };
         if (kind == "objects")
@@ -194,7 +176,7 @@ public static class MetadefsApi
         var stamp = metadefs.Now();
         item["created_at"] = stamp;
         item["updated_at"] = stamp;
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             var items = n.Array(kind);
             if (MetadefService.Named(items, name) is not null)
@@ -209,7 +191,7 @@ public static class MetadefsApi
 
     private static async Task ShowItem(HttpContext ctx, string ns, string name, MetadefService metadefs, string kind)
     {
-        var namespaceRecord = await metadefs.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        var namespaceRecord = await metadefs.GetAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         var item = MetadefService.Named(namespaceRecord.Array(kind), name) ?? throw ItemNotFound(kind, name, ns);
         await Json.WriteAsync(ctx, 200, RenderItem(ns, kind, item));
     }
@@ -219,7 +201,7 @@ public static class MetadefsApi
         var body = await BodyAsync(ctx);
         var newName = CheckName(Str(body, "name") ?? name, kind);
         JsonObject? result = null;
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             var items = n.Array(kind);
             var item = MetadefService.Named(items, name) ?? throw ItemNotFound(kind, name, ns);
@@ -240,7 +222,7 @@ public static class MetadefsApi
 
     private static async Task DeleteItem(HttpContext ctx, string ns, string name, MetadefService metadefs, string kind)
     {
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             var items = n.Array(kind);
             var item = MetadefService.Named(items, name) ?? throw ItemNotFound(kind, name, ns);
@@ -250,7 +232,7 @@ public static class MetadefsApi
     }
 
     /// <summary><c>POST …/tags</c> with <c>{"tags":[{"name":…},…]}</c>: replaces the namespace's tags.</summary>
-    private static async Task CreateTags(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task CreateTags(HttpContext ctx, string ns, MetadefService metadefs)
     {
         var body = await BodyAsync(ctx);
         var stamp = metadefs.Now();
@@ -266,13 +248,13 @@ public static class MetadefsApi
             tags.Add(new JsonObject { ["name"] = name, ["created_at"] = stamp, ["updated_at"] = stamp });
         }
 
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n => n.Document["tags"] = tags.DeepClone(), ctx.RequestAborted);
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n => n.Document["tags"] = tags.DeepClone(), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, new JsonObject { ["tags"] = tags });
     }
 
-    private static async Task DeleteTags(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task DeleteTags(HttpContext ctx, string ns, MetadefService metadefs)
     {
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n => n.Document["tags"] = new JsonArray(), ctx.RequestAborted);
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n => n.Document["tags"] = new JsonArray(), ctx.RequestAborted);
         ImagesApi.NoContent(ctx.Response);
     }
 
@@ -290,18 +272,18 @@ public static class MetadefsApi
 
     // ---- properties: a JSON object keyed by name -----------------------------------------------------------
 
-    private static async Task ListProperties(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task ListProperties(HttpContext ctx, string ns, MetadefService metadefs)
     {
-        var namespaceRecord = await metadefs.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        var namespaceRecord = await metadefs.GetAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new JsonObject { ["properties"] = namespaceRecord.Object("properties").DeepClone() });
     }
 
-    private static async Task CreateProperty(HttpContext ctx, string ns, MetadefService metadefs)
+    internal static async Task CreateProperty(HttpContext ctx, string ns, MetadefService metadefs)
     {
         var body = await BodyAsync(ctx);
         var name = CheckName(Str(body, "name"), "properties");
         CheckProperty(body);
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             var properties = n.Object("properties");
             if (properties.ContainsKey(name))
@@ -314,9 +296,9 @@ public static class MetadefsApi
         await Json.WriteAsync(ctx, 201, body);
     }
 
-    private static async Task ShowProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
+    internal static async Task ShowProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
     {
-        var namespaceRecord = await metadefs.GetAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, ctx.RequestAborted);
+        var namespaceRecord = await metadefs.GetAsync(GlanceAuth.CallerOf(ctx), ns, ctx.RequestAborted);
         var property = namespaceRecord.Object("properties")[name] as JsonObject ?? throw ItemNotFound("properties", name, ns);
         var json = new JsonObject { ["name"] = name };
         foreach (var (key, value) in property)
@@ -327,13 +309,13 @@ public static class MetadefsApi
         await Json.WriteAsync(ctx, 200, json);
     }
 
-    private static async Task UpdateProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
+    internal static async Task UpdateProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
     {
         var body = await BodyAsync(ctx);
         var newName = CheckName(Str(body, "name") ?? name, "properties");
         CheckProperty(body);
         body["name"] = newName;
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             var properties = n.Object("properties");
             if (!properties.ContainsKey(name))
@@ -352,9 +334,9 @@ public static class MetadefsApi
         await Json.WriteAsync(ctx, 200, body);
     }
 
-    private static async Task DeleteProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
+    internal static async Task DeleteProperty(HttpContext ctx, string ns, string name, MetadefService metadefs)
     {
-        await metadefs.MutateAsync(GlanceAuthMiddleware.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
+        await metadefs.MutateAsync(GlanceAuth.CallerOf(ctx), ns, "modify_metadef_namespace", n =>
         {
             if (!n.Object("properties").Remove(name))
             {

@@ -14,14 +14,7 @@ public static class SchemasApi
 {
     private static readonly FrozenDictionary<string, byte[]> Documents = Load();
 
-    public static IEndpointRouteBuilder MapGlanceSchemas(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/v2/schemas/{name}", (HttpContext ctx, string name) => Serve(ctx, name));
-        app.MapGet("/v2/schemas/metadefs/{name}", (HttpContext ctx, string name) => Serve(ctx, "metadefs_" + name));
-        return app;
-    }
-
-    private static async Task Serve(HttpContext ctx, string name)
+    internal static async Task Serve(HttpContext ctx, string name)
     {
         ImagesApi.RejectBody(ctx.Request);
         if (!Documents.TryGetValue(name, out var bytes))

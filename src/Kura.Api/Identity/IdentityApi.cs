@@ -22,14 +22,14 @@ public static class IdentityApi
         identity.MapGet("/v2.0", V2Version);
 
         var tokens = identity.MapGroup("/v3/auth/tokens");
-        tokens.MapPost("", IssueV3);
+        tokens.MapPost("", IssueV3).RequireRateLimiting(IdentityOptions.PasswordRateLimitPolicy);
         tokens.MapGet("", ValidateV3);
         tokens.MapMethods("", ["HEAD"], CheckV3);
         tokens.MapDelete("", RevokeV3);
         identity.MapGet("/v3/auth/catalog", Catalog);
         identity.MapGet("/v3/auth/projects", AuthProjects);
 
-        identity.MapPost("/v2.0/tokens", IssueV2);
+        identity.MapPost("/v2.0/tokens", IssueV2).RequireRateLimiting(IdentityOptions.PasswordRateLimitPolicy);
 
         identity.MapIdentityAdmin();
         return app;

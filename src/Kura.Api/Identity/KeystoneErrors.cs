@@ -8,7 +8,7 @@ namespace Kura.Api.Identity;
 public static class KeystoneErrors
 {
     public static Task WriteAsync(HttpContext ctx, KuraException ex) =>
-        WriteAsync(ctx, StatusOf(ex.Kind), ex.Detail is null ? ex.Explanation : ex.Explanation + " " + ex.Detail);
+        WriteAsync(ctx, ex.Kind.Status(), ex.Detail is null ? ex.Explanation : ex.Explanation + " " + ex.Detail);
 
     public static Task WriteAsync(HttpContext ctx, int status, string message)
     {
@@ -19,20 +19,6 @@ public static class KeystoneErrors
 
         return Json.WriteAsync(ctx, status, new { error = new { code = status, message, title = TitleOf(status) } });
     }
-
-    private static int StatusOf(ErrorKind kind) => kind switch
-    {
-        ErrorKind.BadRequest => 400,
-        ErrorKind.Unauthorized => 401,
-        ErrorKind.Forbidden => 403,
-        ErrorKind.NotFound => 404,
-        ErrorKind.Conflict => 409,
-        ErrorKind.PayloadTooLarge => 413,
-        ErrorKind.UnsupportedMediaType => 415,
-        ErrorKind.TooManyRequests => 429,
-        ErrorKind.ServiceUnavailable => 503,
-        _ => 500,
-    };
 
     private static string TitleOf(int status) => status switch
     {

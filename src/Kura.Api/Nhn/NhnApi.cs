@@ -23,7 +23,7 @@ public static class NhnApi
         foreach (var prefix in new[] { "/v1.0/appkeys/{appkey}", "/compute/v1.0/appkeys/{appkey}" })
         {
             var api = app.MapGroup(prefix);
-            api.MapPost("/tokens", IssueToken);
+            api.MapPost("/tokens", IssueToken).RequireRateLimiting(IdentityOptions.PasswordRateLimitPolicy);
             api.MapGet("/tokens", ShowToken);
             api.MapGet("/images", ListImages);
             api.MapDelete("/images", DeleteImage);

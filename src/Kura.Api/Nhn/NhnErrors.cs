@@ -43,7 +43,7 @@ public static class NhnErrors
 
     /// <summary>30000 + status for the image routes, 50000 + status for the token routes.</summary>
     public static int CodeOf(HttpContext ctx, ErrorKind kind) =>
-        (IsTokenApi(ctx) ? TokenApi : ImageApi) + GlanceErrors.StatusOf(kind);
+        (IsTokenApi(ctx) ? TokenApi : ImageApi) + kind.Status();
 
     public static Task WriteAsync(HttpContext ctx, KuraException ex) =>
         WriteFailureAsync(ctx, CodeOf(ctx, ex.Kind), ex.Detail is null ? ex.Explanation : (ex.Explanation + " " + ex.Detail).Trim());
