@@ -27,13 +27,21 @@ public static class ImageBody
             }
         }
 
-        var fields = new List<KeyValuePair<string, object?>>();
+        // A key given twice keeps its first position and its last value, as Python's json module reads it; only
+        // that value is checked.
+        var keys = new List<string>();
+        var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
-            fields.Add(new(property.Name, Convert(property.Name, property.Value)));
+            if (!values.ContainsKey(property.Name))
+            {
+                keys.Add(property.Name);
+            }
+
+            values[property.Name] = property.Value;
         }
 
-        return fields;
+        return [.. keys.Select(key => new KeyValuePair<string, object?>(key, Convert(key, values[key])))];
     }
 
     /// <summary>Validates one value for <paramref name="key"/>; extra properties must be strings.</summary>
@@ -68,7 +76,7 @@ public static class ImageBody
 
         if (result is string s)
         {
-            if (rule.MaxLength is { } max && s.Length > max)
+            if (rule.MaxLength is { } max && ImageSchema.Characters(s) > max)
             {
                 throw SchemaError($"'{s}' is too long");
             }
@@ -103,7 +111,7 @@ public static class ImageBody
             }
 
             var s = item.GetString()!;
-            if (maxLength is { } max && s.Length > max)
+            if (maxLength is { } max && ImageSchema.Characters(s) > max)
             {
                 throw SchemaError($"'{s}' is too long");
             }

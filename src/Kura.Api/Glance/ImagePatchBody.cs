@@ -36,7 +36,7 @@ public static class ImagePatchBody
             }
 
             var (kind, path) = strict ? ReadDraft4(item) : ReadRfc6902(item);
-            var property = Pointer(path);
+            var property = Pointer(path, kind);
             object? value = null;
             if (kind != PatchOpKind.Remove)
             {
@@ -97,8 +97,11 @@ public static class ImagePatchBody
             : throw KuraException.BadRequest("Operation objects must contain exactly one member named \"add\", \"remove\", or \"replace\".");
     }
 
-    /// <summary>A JSON pointer of depth one (or a <c>/locations/…</c> pointer), unescaped.</summary>
-    private static string Pointer(string path)
+    /// <summary>
+    /// A JSON pointer, unescaped, of the depth Glance allows for <paramref name="kind"/>: one token, except
+    /// <c>/locations/N</c> (or <c>/locations/-</c>) for add and remove; <c>replace</c> takes the whole <c>/locations</c>.
+    /// </summary>
+    private static string Pointer(string path, PatchOpKind kind)
     {
         var invalid = KuraException.BadRequest($"Invalid JSON pointer for this resource: '{Short(path)}'");
         if (!path.StartsWith('/') || path.EndsWith('/') || path.Contains("//", StringComparison.Ordinal))
@@ -116,13 +119,9 @@ public static class ImagePatchBody
         }
 
         var first = tokens[0].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal).Trim();
-        if (first == "locations" && tokens.Length <= 2)
-        {
-            return first;
-        }
-
-        return tokens.Length == 1 && first.Length > 0 ? first : throw invalid;
+        var depth = first == "locations" && kind != PatchOpKind.Replace ? 2 : 1;
+        return tokens.Length == depth && first.Length > 0 ? first : throw invalid;
     }
 
-    private static string Short(string s) => s.Length > 100 ? s[..100] + "…" : s;
+    private static string Short(string s) => ImageSchema.Characters(s) > 100 ? ImageSchema.Prefix(s, 100) + "…" : s;
 }

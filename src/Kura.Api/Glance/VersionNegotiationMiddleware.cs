@@ -1,6 +1,7 @@
 using Kura.Api.Common;
 using Kura.Identity;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Kura.Api.Glance;
 
@@ -28,7 +29,14 @@ public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityO
 
     public async Task InvokeAsync(HttpContext ctx)
     {
-        var path = ctx.Request.Path.Value ?? "/";
+        var path = ctx.Request.Path.Value ?? string.Empty;
+        if (!path.StartsWith('/'))
+        {
+            // OPTIONS * and CONNECT's host:port name no resource of any surface.
+            await GlanceErrors.WriteAsync(ctx, StatusCodes.Status400BadRequest, "The request target must be a path.");
+            return;
+        }
+
         var rest = path.AsSpan(1);
         var slash = rest.IndexOf('/');
         var first = (slash < 0 ? rest : rest[..slash]).ToString();
@@ -47,16 +55,41 @@ public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityO
 
         if (Accepted.Contains(first))
         {
-            if (first != "v2")
-            {
-                ctx.Request.Path = "/v2" + (slash < 0 ? string.Empty : path[(slash + 1)..]);
-            }
+            // Route on the path as sent, percent-decoded: Kestrel collapses dot segments (a tag "..") and keeps %2F
+            // encoded (a tag "a%2Fb"), where Glance's router sees both as they were sent. new PathString, not the
+            // implicit conversion, which would decode a second time.
+            var sent = AsSent(ctx);
+            var sentSlash = sent.IndexOf('/', 1);
+            var sentFirst = sentSlash < 0 ? sent[1..] : sent[1..sentSlash];
+            var tail = sentFirst == first ? (sentSlash < 0 ? string.Empty : sent[sentSlash..]) : (slash < 0 ? string.Empty : path[(slash + 1)..]);
+            ctx.Request.Path = new PathString("/v2" + tail);
 
             await next(ctx);
             return;
         }
 
         await WriteVersionsAsync(ctx, StatusCodes.Status300MultipleChoices);
+    }
+
+    /// <summary>The request target's path as the client sent it, percent-decoded (%2F included), dot segments kept.</summary>
+    private static string AsSent(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith('/'))
+        {
+            return ctx.Request.Path.Value!; // absolute-form: Kestrel's reading of it
+        }
+
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var encoded = query < 0 ? raw : raw[..query];
+        try
+        {
+            return Uri.UnescapeDataString(encoded);
+        }
+        catch (UriFormatException)
+        {
+            return ctx.Request.Path.Value!;
+        }
     }
 
     private Task WriteVersionsAsync(HttpContext ctx, int status)

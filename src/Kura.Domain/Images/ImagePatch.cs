@@ -35,7 +35,7 @@ internal static class ImagePatcher
         {
             if (op.Property is "locations")
             {
-                throw KuraException.Forbidden("It's not allowed to add/update/remove locations if locations are invisible.");
+                continue; // refused by Apply, once the image is found
             }
 
             if (ReadOnly.Contains(op.Property))
@@ -48,7 +48,7 @@ internal static class ImagePatcher
                 throw KuraException.Forbidden($"Attribute '{op.Property}' is reserved.");
             }
 
-            if (op.Property.Length > 255)
+            if (ImageSchema.Characters(op.Property) > 255)
             {
                 throw KuraException.BadRequest("Property key is longer than 255 characters.");
             }
@@ -57,6 +57,12 @@ internal static class ImagePatcher
 
     public static void Apply(Image image, PatchOp op, Caller caller)
     {
+        // Glance refuses locations only once it has found the image: a missing image is 404 first.
+        if (op.Property is "locations")
+        {
+            throw KuraException.Forbidden("It's not allowed to add/update/remove locations if locations are invisible.");
+        }
+
         var isBase = Base.Contains(op.Property);
         var index = image.Properties.FindIndex(p => p.Key == op.Property);
         var exists = isBase || index >= 0;

@@ -36,6 +36,37 @@ public static partial class ImageSchema
     /// <summary>Keys a create body may never carry: 403 "Attribute '…' is read-only." before anything else is checked.</summary>
     public static readonly HashSet<string> LinkKeys = new(StringComparer.Ordinal) { "direct_url", "self", "file", "schema", "stores" };
 
+    /// <summary>
+    /// The length of <paramref name="s"/> as Glance's Python counts it for <c>maxLength</c>: in characters (code points),
+    /// so an emoji is one, not the two UTF-16 code units of <see cref="string.Length"/>.
+    /// </summary>
+    public static int Characters(string s)
+    {
+        var count = s.Length;
+        for (var i = 0; i + 1 < s.Length; i++)
+        {
+            if (char.IsSurrogatePair(s[i], s[i + 1]))
+            {
+                count--;
+                i++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The first <paramref name="characters"/> characters of <paramref name="s"/>, never half a surrogate pair.</summary>
+    public static string Prefix(string s, int characters)
+    {
+        var end = 0;
+        for (var n = 0; n < characters && end < s.Length; n++)
+        {
+            end += end + 1 < s.Length && char.IsSurrogatePair(s[end], s[end + 1]) ? 2 : 1;
+        }
+
+        return s[..end];
+    }
+
     /// <summary>Extra-property names no user may set (403 "Attribute '…' is reserved.").</summary>
     public static bool IsReserved(string key) =>
         key is "location" or "locations" or "deleted" or "deleted_at" || key.StartsWith("os_glance", StringComparison.Ordinal);

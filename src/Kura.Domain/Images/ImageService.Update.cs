@@ -28,9 +28,9 @@ public sealed partial class ImageService
     /// <summary>Adds a tag (a no-op when present); reference §1.14.</summary>
     public Task<Image> AddTagAsync(Caller caller, string id, string tag, CancellationToken ct)
     {
-        if (tag.Length > 255)
+        if (ImageSchema.Characters(tag) > 255)
         {
-            throw KuraException.BadRequest($"Provided object does not match schema 'image': '{tag[..16]}…' is too long");
+            throw KuraException.BadRequest($"Provided object does not match schema 'image': '{ImageSchema.Prefix(tag, 16)}…' is too long");
         }
 
         return MutateAsync(caller, id, $"Image {id} not found.", "You are not permitted to modify tags on this image.", image =>

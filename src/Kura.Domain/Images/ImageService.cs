@@ -45,9 +45,9 @@ public sealed partial class ImageService(
                 throw KuraException.Forbidden($"Attribute '{key}' is reserved.");
             }
 
-            if (key.Length > 255)
+            if (ImageSchema.Characters(key) > 255)
             {
-                throw KuraException.BadRequest($"Property key '{key[..32]}…' is longer than 255 characters.");
+                throw KuraException.BadRequest($"Property key '{ImageSchema.Prefix(key, 32)}…' is longer than 255 characters.");
             }
         }
 
