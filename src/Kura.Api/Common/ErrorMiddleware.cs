@@ -39,6 +39,11 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             var kind = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorKind.PayloadTooLarge : ErrorKind.BadRequest;
             await WriteAsync(ctx, new KuraException(kind, ex.Message));
         }
+        catch (IOException ex) when (!ctx.Response.HasStarted && IsBadFraming(ex))
+        {
+            // Kestrel reports a chunk size that overflows as an IOException, not as a bad request.
+            await WriteAsync(ctx, KuraException.BadRequest("The request body's chunked framing is invalid."));
+        }
         catch (Exception ex) when (!ctx.Response.HasStarted && IsStoreUnavailable(ex))
         {
             // The database went away (restart, failover, network): nothing was committed half-way, and the client
@@ -117,6 +122,10 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             _ => GlanceErrors.WriteAsync(ctx, ex),
         };
     }
+
+    /// <summary>Kestrel's chunked-body parser refusing the framing it was sent (a chunk size that overflows).</summary>
+    private static bool IsBadFraming(IOException ex) =>
+        ex.InnerException is OverflowException || ex.TargetSite?.DeclaringType?.Name == "Http1ChunkedEncodingMessageBody";
 
     /// <summary>A transient database failure (every ADO.NET driver marks them) anywhere in the exception chain.</summary>
     private static bool IsStoreUnavailable(Exception? ex)

@@ -26,7 +26,7 @@ public sealed class ContractDefectTests(KuraHostFixture fixture) : IClassFixture
     }
 
     /// <summary>Sends <paramref name="target"/> byte for byte (HttpClient would normalise it) and returns the status code.</summary>
-    private async Task<int> RawStatusAsync(string method, string target, string? token, string? body = null)
+    private async Task<int> RawStatusAsync(string method, string target, string? token, string? body = null, bool chunked = false, string contentType = "application/json")
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, new Uri(Kura.BaseUrl).Port);
@@ -37,7 +37,7 @@ public sealed class ContractDefectTests(KuraHostFixture fixture) : IClassFixture
             head.Append($"X-Auth-Token: {token}\r\n");
         }
 
-        head.Append(body is null ? "Content-Length: 0\r\n" : $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n");
+        head.Append(body is null ? "Content-Length: 0\r\n" : chunked ? $"Content-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n" : $"Content-Type: {contentType}\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n");
         await stream.WriteAsync(Encoding.UTF8.GetBytes(head + "\r\n" + body));
         using var reader = new StreamReader(stream, Encoding.ASCII);
         var statusLine = await reader.ReadLineAsync() ?? string.Empty;
@@ -158,6 +158,19 @@ public sealed class ContractDefectTests(KuraHostFixture fixture) : IClassFixture
         {
             Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "v2/images?" + filter, token)).Status);
         }
+    }
+
+    [Fact]
+    public async Task A_chunk_size_that_overflows_is_400_in_each_dialect()
+    {
+        var token = await Kura.AdminTokenAsync();
+        const string overflowing = "FFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n";
+        Assert.Equal(400, await RawStatusAsync("POST", "/v2/images", token, overflowing, chunked: true));
+        Assert.Equal(400, await RawStatusAsync("POST", "/identity/v3/auth/tokens", null, overflowing, chunked: true));
+        var id = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
+        // An upload whose framing breaks leaves the image queued with nothing stored.
+        Assert.Equal(400, await RawStatusAsync("PUT", $"/v2/images/{id}/file", token, "4\r\ndata\r\n" + overflowing, chunked: true, contentType: "application/octet-stream"));
+        Assert.Equal("queued", (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null))["status"]!.GetValue<string>());
     }
 
     [Fact]
