@@ -85,6 +85,7 @@ public static class KuraServer
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImageOptions>>().Value);
         services.AddSingleton<Kura.Api.Glance.ListPageCache>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PolicyOptions>>().Value);
+        services.AddSingleton(sp => PolicyFile.Authorizer(sp.GetRequiredService<PolicyOptions>()));
         services.AddSingleton(sp => ImagePolicy.For(sp.GetRequiredService<PolicyOptions>(), sp.GetRequiredService<IImageStore>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<IdentityOptions>>().Value);
@@ -179,6 +180,7 @@ public static class KuraServer
     public static async Task<BootstrapResult> InitializeAsync(WebApplication app, CancellationToken ct = default)
     {
         var sp = app.Services;
+        _ = sp.GetRequiredService<Kura.Domain.Authorization.Authorizer>(); // a bad Policy:File stops start-up here
         await sp.GetRequiredService<Func<CancellationToken, Task>>()(ct);
         var identity = sp.GetRequiredService<IdentityService>();
         var result = await identity.BootstrapAsync(identity.Options.AdminPassword, ct);

@@ -123,13 +123,8 @@ internal static class ImagePatcher
 
                 break;
             case "visibility":
-                var visibility = (string)value!;
-                if (visibility == ImageVisibility.Public && !caller.IsAdmin && image.Visibility != ImageVisibility.Public)
-                {
-                    throw KuraException.Forbidden("You are not authorized to complete publicize_image action.");
-                }
-
-                image.Visibility = visibility;
+                // publicize_image and communitize_image are the service's policy checks, once every op is applied.
+                image.Visibility = (string)value!;
                 break;
             case "protected":
                 image.Protected = (bool)value!;

@@ -1,3 +1,5 @@
+using Kura.Domain.Authorization;
+
 namespace Kura.Domain.Images;
 
 /// <summary>Image sharing (reference §1.13): the owner adds and removes member projects, a member accepts or rejects.</summary>
@@ -6,6 +8,7 @@ public sealed partial class ImageService
     public async Task<ImageMember> AddMemberAsync(Caller caller, string imageId, string memberId, CancellationToken ct)
     {
         var image = await SharedImageAsync(caller, imageId, $"Not allowed to create members for image {imageId}.", ct);
+        Authorize("add_member", caller, image);
         if (!IsOwnerOrAdmin(caller, image))
         {
             throw KuraException.Forbidden($"Not allowed to create members for image {imageId}.");
@@ -27,6 +30,7 @@ public sealed partial class ImageService
     public async Task<IReadOnlyList<ImageMember>> ListMembersAsync(Caller caller, string imageId, CancellationToken ct)
     {
         var image = await SharedImageAsync(caller, imageId, $"Not allowed to list members for image {imageId}: Only shared images have members.", ct);
+        Authorize("get_members", caller, image);
         var members = await store.ListMembersAsync(imageId, ct);
         return IsOwnerOrAdmin(caller, image) ? members : members.Where(m => m.MemberId == caller.ProjectId).ToList();
     }
@@ -41,6 +45,8 @@ public sealed partial class ImageService
             throw notFound;
         }
 
+        Authorize("get_member", caller, image);
+
         return await store.FindMemberAsync(imageId, memberId, ct) ?? throw notFound;
     }
 
@@ -53,6 +59,11 @@ public sealed partial class ImageService
         }
 
         var image = await SharedImageAsync(caller, imageId, $"Not allowed to update members for image {imageId}.", ct);
+        if (!authz.Check("modify_member", caller, Authorizer.ImageTarget(image, memberId)) && (caller.IsAdmin || memberId == caller.ProjectId))
+        {
+            throw KuraException.Forbidden("You are not authorized to complete modify_member action.");
+        }
+
         if (!caller.IsAdmin && memberId != caller.ProjectId)
         {
             if (image.Owner == caller.ProjectId)
@@ -74,6 +85,7 @@ public sealed partial class ImageService
     public async Task RemoveMemberAsync(Caller caller, string imageId, string memberId, CancellationToken ct)
     {
         var image = await SharedImageAsync(caller, imageId, $"Not allowed to delete members for image {imageId}.", ct);
+        Authorize("delete_member", caller, image);
         if (!IsOwnerOrAdmin(caller, image))
         {
             throw KuraException.Forbidden($"Not allowed to delete members for image {imageId}.");

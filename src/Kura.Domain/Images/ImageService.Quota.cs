@@ -1,3 +1,4 @@
+using Kura.Domain.Authorization;
 using Kura.Domain.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,7 @@ public sealed partial class ImageService
         var rule = policy.Rules.OfType<ProjectImageSizeQuota>().FirstOrDefault()
             ?? throw KuraException.NotFound("This cloud has no per-project image-size quota.");
         var owner = caller.ProjectId ?? throw KuraException.Forbidden("The token is not scoped to a project.");
+        Require("set_image_size_quota", caller, Authorizer.ProjectTarget(caller));
         rule.CheckPlan(bytes);
         var stored = (await store.GetUsageAsync(owner, ct)).StoredBytes;
         if (bytes < stored)

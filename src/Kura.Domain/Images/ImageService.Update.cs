@@ -1,3 +1,5 @@
+using Kura.Domain.Authorization;
+
 namespace Kura.Domain.Images;
 
 /// <summary>Changes to an existing image record: PATCH, tags, deactivate and reactivate.</summary>
@@ -13,11 +15,17 @@ public sealed partial class ImageService
     public Task<Image> UpdateAsync(Caller caller, string id, IReadOnlyList<PatchOp> ops, CancellationToken ct)
     {
         ImagePatcher.Precheck(ops);
-        return MutateAsync(caller, id, $"No image found with ID {id}", "You are not permitted to modify this image.", image =>
+        return MutateAsync(caller, id, "modify_image", $"No image found with ID {id}", "You are not permitted to modify this image.", image =>
         {
+            var visibility = image.Visibility;
             foreach (var op in ops)
             {
                 ImagePatcher.Apply(image, op, caller);
+            }
+
+            if (image.Visibility != visibility)
+            {
+                RequireVisibility(caller, image.Visibility, Authorizer.ImageTarget(image));
             }
 
             CheckQuotas(image.Properties.Count, image.Tags.Count);
@@ -33,7 +41,7 @@ public sealed partial class ImageService
             throw KuraException.BadRequest($"Provided object does not match schema 'image': '{ImageSchema.Prefix(tag, 16)}…' is too long");
         }
 
-        return MutateAsync(caller, id, $"Image {id} not found.", "You are not permitted to modify tags on this image.", image =>
+        return MutateAsync(caller, id, "modify_image", $"Image {id} not found.", "You are not permitted to modify tags on this image.", image =>
         {
             if (image.Tags.Contains(tag))
             {
@@ -47,12 +55,12 @@ public sealed partial class ImageService
     }
 
     public Task<Image> RemoveTagAsync(Caller caller, string id, string tag, CancellationToken ct) =>
-        MutateAsync(caller, id, $"Image {id} not found.", "You are not permitted to modify tags on this image.", image =>
+        MutateAsync(caller, id, "modify_image", $"Image {id} not found.", "You are not permitted to modify tags on this image.", image =>
             image.Tags.Remove(tag) ? true : throw KuraException.NotFound($"Tag {tag} not found."), ct);
 
     /// <summary><c>active → deactivated</c>; already deactivated is a no-op; any other status is 403 (reference §1.15).</summary>
     public Task<Image> DeactivateAsync(Caller caller, string id, CancellationToken ct) =>
-        MutateAsync(caller, id, $"Image {id} not found.", "You are not authorized to complete deactivate action.", image =>
+        MutateAsync(caller, id, "deactivate", $"Image {id} not found.", "You are not authorized to complete deactivate action.", image =>
         {
             switch (image.Status)
             {
@@ -68,7 +76,7 @@ public sealed partial class ImageService
 
     /// <summary><c>deactivated → active</c>; already active is a no-op; any other status is 403.</summary>
     public Task<Image> ReactivateAsync(Caller caller, string id, CancellationToken ct) =>
-        MutateAsync(caller, id, $"Image {id} not found.", "You are not authorized to complete reactivate action.", image =>
+        MutateAsync(caller, id, "reactivate", $"Image {id} not found.", "You are not authorized to complete reactivate action.", image =>
         {
             switch (image.Status)
             {
@@ -86,11 +94,12 @@ public sealed partial class ImageService
     /// Loads the image, checks the caller may change it, applies <paramref name="change"/> (which returns whether it
     /// changed anything), lets the preset's rules see the change, and saves with an optimistic version check, retrying on a concurrent write.
     /// </summary>
-    private async Task<Image> MutateAsync(Caller caller, string id, string notFound, string forbidden, Func<Image, bool> change, CancellationToken ct)
+    private async Task<Image> MutateAsync(Caller caller, string id, string rule, string notFound, string forbidden, Func<Image, bool> change, CancellationToken ct)
     {
         for (var attempt = 0; attempt < UpdateAttempts; attempt++)
         {
             var image = await FindVisibleAsync(caller, id, ct) ?? throw KuraException.NotFound(notFound);
+            Authorize(rule, caller, image);
             if (!IsOwnerOrAdmin(caller, image))
             {
                 throw KuraException.Forbidden(forbidden);

@@ -1,3 +1,4 @@
+using Kura.Domain.Authorization;
 using Kura.Domain.Blobs;
 using Kura.Domain.Formats;
 using Kura.Domain.Imports;
@@ -15,6 +16,7 @@ public sealed partial class ImageService(
     IImageStore store,
     IBlobStore blobs,
     ImageDataWriter writer,
+    Authorizer authz,
     ImageOptions options,
     ImagePolicy policy,
     TimeProvider clock,
@@ -76,15 +78,21 @@ public sealed partial class ImageService(
             }
         }
 
+        // Glance's order: add_image (a failure because of another owner says so), then the visibility's own rule.
+        var target = Authorizer.ProjectTarget(caller, owner, image.Visibility);
+        if (!authz.Check("add_image", caller, target))
+        {
+            throw KuraException.Forbidden(owner != caller.ProjectId
+                ? $"You are not permitted to create images owned by '{owner}'."
+                : "You are not authorized to complete add_image action.");
+        }
+
         if (!caller.IsAdmin && owner != caller.ProjectId)
         {
             throw KuraException.Forbidden($"You are not permitted to create images owned by '{owner}'.");
         }
 
-        if (!caller.IsAdmin && image.Visibility == ImageVisibility.Public)
-        {
-            throw KuraException.Forbidden("You are not authorized to complete publicize_image action.");
-        }
+        RequireVisibility(caller, image.Visibility, target);
 
         CheckQuotas(properties.Count, image.Tags.Count);
 
@@ -130,6 +138,7 @@ public sealed partial class ImageService(
 
     public async Task<ImagePage> ListAsync(Caller caller, ImageListQuery query, CancellationToken ct)
     {
+        Require("get_images", caller, Authorizer.ProjectTarget(caller));
         if (query.Limit > Options.MaxListLimit)
         {
             // Glance caps the page silently at its api_limit_max.
@@ -167,6 +176,7 @@ public sealed partial class ImageService(
     {
         var image = await FindVisibleAsync(caller, id, ct)
             ?? throw KuraException.NotFound($"Failed to find image {id} to delete");
+        Authorize("delete_image", caller, image);
         if (!IsOwnerOrAdmin(caller, image))
         {
             throw KuraException.Forbidden("You are not permitted to delete this image.");
@@ -202,6 +212,7 @@ public sealed partial class ImageService(
     {
         var image = await FindVisibleAsync(caller, id, ct)
             ?? throw KuraException.NotFound($"No image found with ID {id}");
+        Authorize("upload_image", caller, image);
         if (!IsOwnerOrAdmin(caller, image))
         {
             throw KuraException.Forbidden("You are not permitted to upload data to this image.");
@@ -221,6 +232,7 @@ public sealed partial class ImageService(
     /// </summary>
     public async Task<Stream?> OpenDataAsync(Caller caller, Image image, ByteRange? range, CancellationToken ct)
     {
+        Authorize("download_image", caller, image);
         if (image.Status == ImageStatus.Deactivated && !caller.IsAdmin)
         {
             throw KuraException.Forbidden("The requested image has been deactivated. Image data download is forbidden.");
@@ -251,8 +263,54 @@ public sealed partial class ImageService(
         }
 
         var image = await store.FindAsync(id, ct);
-        return image is not null && await IsVisibleAsync(caller, image, ct) ? image : null;
+        return image is not null && await IsVisibleAsync(caller, image, ct) &&
+               authz.Check("get_image", caller, Authorizer.ImageTarget(image, MemberOf(caller, image)))
+            ? image
+            : null;
     }
+
+    /// <summary>
+    /// Glance's policy check of <paramref name="rule"/> on an image the caller can see: 403 when it denies, or 404 when
+    /// it denies and the caller could not even get the image (Glance hides what a caller may not see).
+    /// </summary>
+    internal void Authorize(string rule, Caller caller, Image image)
+    {
+        var target = Authorizer.ImageTarget(image, MemberOf(caller, image));
+        if (authz.Check(rule, caller, target))
+        {
+            return;
+        }
+
+        throw rule == "get_image" || !authz.Check("get_image", caller, target)
+            ? KuraException.NotFound($"No image found with ID {image.Id}")
+            : KuraException.Forbidden($"You are not authorized to complete {rule} action.");
+    }
+
+    /// <summary>Glance's check of an action without an image: 403 when <paramref name="rule"/> denies.</summary>
+    internal void Require(string rule, Caller caller, IReadOnlyDictionary<string, string?> target)
+    {
+        if (!authz.Check(rule, caller, target))
+        {
+            throw KuraException.Forbidden($"You are not authorized to complete {rule} action.");
+        }
+    }
+
+    /// <summary>Making an image public or community is a rule of its own (publicize_image, communitize_image).</summary>
+    private void RequireVisibility(Caller caller, string visibility, IReadOnlyDictionary<string, string?> target)
+    {
+        if (visibility == ImageVisibility.Public)
+        {
+            Require("publicize_image", caller, target);
+        }
+        else if (visibility == ImageVisibility.Community)
+        {
+            Require("communitize_image", caller, target);
+        }
+    }
+
+    /// <summary>The caller's project when it sees <paramref name="image"/> as a member (Glance's <c>member_id</c>).</summary>
+    private static string? MemberOf(Caller caller, Image image) =>
+        image.Visibility == ImageVisibility.Shared && image.Owner != caller.ProjectId ? caller.ProjectId : null;
 
     /// <summary>Glance's <c>is_image_visible</c>: admins, unowned, public and community images, the owner, and any member.</summary>
     private async Task<bool> IsVisibleAsync(Caller caller, Image image, CancellationToken ct)

@@ -63,10 +63,7 @@ public sealed partial class ImportService(
         var image = await images.FindVisibleAsync(caller, id, ct) ?? throw KuraException.NotFound($"Image {id} not found.");
         if (request.Method == "copy-image")
         {
-            if (!caller.IsAdmin)
-            {
-                throw KuraException.Forbidden("You are not authorized to complete copy_image action.");
-            }
+            images.Authorize("copy_image", caller, image);
 
             if (image.Status != ImageStatus.Active)
             {
@@ -76,6 +73,7 @@ public sealed partial class ImportService(
         else
         {
             CheckImportable(image, request);
+            images.Authorize("modify_image", caller, image);
             if (!ImageService.IsOwnerOrAdmin(caller, image))
             {
                 throw KuraException.Forbidden("You are not permitted to modify this image.");
@@ -230,6 +228,7 @@ public sealed partial class ImportService(
     private async Task<Image> MutableImageAsync(Caller caller, string id, CancellationToken ct)
     {
         var image = await images.FindVisibleAsync(caller, id, ct) ?? throw KuraException.NotFound($"Image {id} not found.");
+        images.Authorize("modify_image", caller, image);
         return ImageService.IsOwnerOrAdmin(caller, image) ? image : throw KuraException.Forbidden("You are not permitted to modify this image.");
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Kura.Domain.Authorization;
 
 namespace Kura.Domain.Metadefs;
 
@@ -7,7 +8,7 @@ namespace Kura.Domain.Metadefs;
 /// Glance's metadata definitions catalog (reference §1.19). Writes are admin-only; public namespaces are readable
 /// by everyone, private ones by their owner and admins (others get 404).
 /// </summary>
-public sealed class MetadefService(IMetadefStore store, TimeProvider clock)
+public sealed class MetadefService(IMetadefStore store, TimeProvider clock, Authorizer authz)
 {
     /// <summary>The resource types Glance seeds (<c>glance-manage db_load_metadefs</c>).</summary>
     public static readonly string[] ResourceTypes =
@@ -18,8 +19,11 @@ public sealed class MetadefService(IMetadefStore store, TimeProvider clock)
 
     public DateTimeOffset SeededAt { get; } = new(2014, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public async Task<IReadOnlyList<MetadefNamespace>> ListAsync(Caller caller, CancellationToken ct) =>
-        (await store.ListAsync(ct)).Where(ns => CanRead(caller, ns)).ToList();
+    public async Task<IReadOnlyList<MetadefNamespace>> ListAsync(Caller caller, CancellationToken ct)
+    {
+        Require(caller, "get_metadef_namespaces", Authorizer.ProjectTarget(caller));
+        return (await store.ListAsync(ct)).Where(ns => CanRead(caller, ns)).ToList();
+    }
 
     public async Task<MetadefNamespace> GetAsync(Caller caller, string name, CancellationToken ct)
     {
@@ -95,16 +99,27 @@ public sealed class MetadefService(IMetadefStore store, TimeProvider clock)
     public static JsonObject? Named(JsonArray items, string name) =>
         items.OfType<JsonObject>().FirstOrDefault(i => (string?)i["name"] == name);
 
-    private static bool CanRead(Caller caller, MetadefNamespace ns) =>
-        caller.IsAdmin || ns.Visibility == "public" || (ns.Owner is not null && ns.Owner == caller.ProjectId);
+    private bool CanRead(Caller caller, MetadefNamespace ns) =>
+        (caller.IsAdmin || ns.Visibility == "public" || (ns.Owner is not null && ns.Owner == caller.ProjectId)) &&
+        authz.Check("get_metadef_namespace", caller, Target(ns));
 
-    private static void RequireAdmin(Caller caller, string action)
+    /// <summary>Writes are the policy's <c>metadef_admin</c> rules (admin in Glance's defaults and before them).</summary>
+    private void RequireAdmin(Caller caller, string action) => Require(caller, action, Authorizer.ProjectTarget(caller));
+
+    private void Require(Caller caller, string rule, IReadOnlyDictionary<string, string?> target)
     {
-        if (!caller.IsAdmin)
+        if (!authz.Check(rule, caller, target))
         {
-            throw KuraException.Forbidden($"You are not authorized to complete {action} action.");
+            throw KuraException.Forbidden($"You are not authorized to complete {rule} action.");
         }
     }
+
+    private static Dictionary<string, string?> Target(MetadefNamespace ns) => new(StringComparer.Ordinal)
+    {
+        ["project_id"] = ns.Owner,
+        ["owner"] = ns.Owner,
+        ["visibility"] = ns.Visibility,
+    };
 
     private static void Validate(MetadefNamespace ns)
     {

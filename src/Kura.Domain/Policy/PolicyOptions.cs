@@ -27,5 +27,18 @@ public sealed class PolicyOptions
     [Range(1, long.MaxValue)]
     public long ConohaImageSizeStep { get; set; } = 500L << 30;
 
+    /// <summary>
+    /// Glance's <c>[oslo_policy] enforce_new_defaults</c>: true (the default) authorizes by today's Glance rules (a
+    /// <c>reader</c> only reads, a <c>member</c> writes in its project); false by the rules before secure RBAC, where any
+    /// role on a project acts for it (Kura.Domain.Authorization.GlanceRules).
+    /// </summary>
+    public bool EnforceNewDefaults { get; set; } = true;
+
+    /// <summary>
+    /// An oslo.policy YAML file (Glance's <c>policy.yaml</c>) whose rules replace the defaults of the same name; a rule
+    /// it leaves out keeps its default. A malformed file, an unknown rule or an unknown check stops start-up.
+    /// </summary>
+    public string? File { get; set; }
+
     public bool Is(string preset) => string.Equals(Preset, preset, StringComparison.OrdinalIgnoreCase);
 }

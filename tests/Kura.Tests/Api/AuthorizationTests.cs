@@ -6,28 +6,30 @@ namespace Kura.Tests.Api;
 
 /// <summary>
 /// Who may do what to whose image (reference §1.7, §1.8.2, §1.17), for every image endpoint, every role and
-/// another project's images. Kura follows Glance 25's default (legacy) policy: any role on a project acts for
-/// the project, and only the role admin adds powers.
+/// another project's images. Kura follows the newest Glance's defaults (a reader reads, a member writes in its
+/// project, admin everything); with <c>Policy:EnforceNewDefaults=false</c>, Glance's legacy policy, where any role on
+/// a project acts for it.
 /// </summary>
 public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<KuraHostFixture>
 {
     private KuraHost Kura => fixture.Host;
 
-    private async Task<(Account Owner, Account Reader, Account Other, string Admin)> PartiesAsync(string tag)
+    private async Task<(Account Owner, Account Reader, Account Other, string Admin)> PartiesAsync(string tag, KuraHost? on = null)
     {
-        var owner = await Kura.CreateAccountAsync("owner" + tag);
-        var other = await Kura.CreateAccountAsync("other" + tag);
-        var admin = await Kura.AdminTokenAsync();
+        var kura = on ?? Kura;
+        var owner = await kura.CreateAccountAsync("owner" + tag);
+        var other = await kura.CreateAccountAsync("other" + tag);
+        var admin = await kura.AdminTokenAsync();
 
         // A second user of the owner's project with only the reader role.
-        var user = await Kura.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "reader" + tag, ["password"] = "pw" } });
+        var user = await kura.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "reader" + tag, ["password"] = "pw" } });
         var userId = user["user"]!["id"]!.GetValue<string>();
-        var readerRole = (await Kura.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=reader", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
-        using (await Kura.SendAsync(HttpMethod.Put, $"identity/v3/projects/{owner.ProjectId}/users/{userId}/roles/{readerRole}", admin))
+        var readerRole = (await kura.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=reader", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        using (await kura.SendAsync(HttpMethod.Put, $"identity/v3/projects/{owner.ProjectId}/users/{userId}/roles/{readerRole}", admin))
         {
         }
 
-        var (readerToken, _) = await Kura.IssueTokenAsync("reader" + tag, "pw", "owner" + tag);
+        var (readerToken, _) = await kura.IssueTokenAsync("reader" + tag, "pw", "owner" + tag);
         return (owner, new Account(owner.ProjectId, userId, readerToken), other, admin);
     }
 
@@ -107,13 +109,68 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
     [Fact]
     public async Task Every_role_on_the_owning_project_acts_for_it_as_in_glance_legacy_policy()
     {
-        var (owner, reader, _, _) = await PartiesAsync("roles");
-        var id = await ImageAsync(owner.Token, "private");
+        await using var legacy = await KuraHost.StartAsync(null, "--Policy:EnforceNewDefaults=false");
+        var (owner, reader, _, _) = await PartiesAsync("roles", legacy);
+        async Task<HttpStatusCode> Status(HttpMethod method, string path, string token)
+        {
+            using var response = await legacy.SendAsync(method, path, token);
+            return response.StatusCode;
+        }
+
+        var id = (await legacy.CreateImageAsync(owner.Token))["id"]!.GetValue<string>();
+        using (var upload = await legacy.UploadAsync(owner.Token, id, new ByteArrayContent([1, 2, 3, 4])))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await Status(HttpMethod.Get, $"v2/images/{id}", reader.Token));
+        Assert.Equal(HttpStatusCode.OK, await Status(HttpMethod.Get, $"v2/images/{id}/file", reader.Token));
+        var mine = (await legacy.CreateImageAsync(reader.Token))["id"]!.GetValue<string>();
+        Assert.Equal(owner.ProjectId, (await legacy.SendJsonAsync(HttpMethod.Get, $"v2/images/{mine}", owner.Token, null))["owner"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NoContent, await Status(HttpMethod.Delete, $"v2/images/{id}", reader.Token));
+    }
+
+    [Fact]
+    public async Task Under_todays_glance_defaults_a_reader_reads_and_every_write_is_403()
+    {
+        var (owner, reader, _, admin) = await PartiesAsync("rbac");
+        var id = await ImageAsync(owner.Token, "shared");
+        var queued = await ImageAsync(owner.Token, "private", withData: false);
+        var patch = new StringContent("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"x\"}]", System.Text.Encoding.UTF8, "application/openstack-images-v2.1-json-patch");
+        var json = (string text) => new StringContent(text, System.Text.Encoding.UTF8, "application/json");
+
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", reader.Token));
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/file", reader.Token));
-        var mine = await ImageAsync(reader.Token, "private");
-        Assert.Equal(owner.ProjectId, (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{mine}", owner.Token, null))["owner"]!.GetValue<string>());
-        Assert.Equal(HttpStatusCode.NoContent, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", reader.Token));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, "v2/images", reader.Token));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/members", reader.Token));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/tasks", reader.Token));
+
+        // Glance's download_image wants the member role: a reader may see the record but not the bytes.
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/file", reader.Token));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Post, "v2/images", reader.Token, json("{\"name\":\"nope\"}")));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Patch, $"v2/images/{id}", reader.Token, patch));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Put, $"v2/images/{id}/tags/t", reader.Token));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}/tags/t", reader.Token));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Post, $"v2/images/{id}/actions/deactivate", reader.Token));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Post, $"v2/images/{id}/actions/reactivate", reader.Token));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Post, $"v2/images/{id}/members", reader.Token, json("{\"member\":\"p\"}")));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", reader.Token));
+        using (var upload = await Kura.UploadAsync(reader.Token, queued, new ByteArrayContent([1])))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, upload.StatusCode);
+        }
+
+        var staged = new ByteArrayContent([1]);
+        staged.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Put, $"v2/images/{queued}/stage", reader.Token, staged));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(HttpMethod.Post, $"v2/images/{queued}/import", reader.Token, json("{\"method\":{\"name\":\"web-download\",\"uri\":\"http://example.com/x\"}}")));
+
+        // Nothing changed: the owner (a member) still can, and the image is as it was.
+        var image = await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", admin, null);
+        Assert.Equal("shared", image["name"]!.GetValue<string>());
+        Assert.Equal("active", image["status"]!.GetValue<string>());
+        Assert.Equal("queued", (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{queued}", admin, null))["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(HttpMethod.Get, $"v2/images/{id}/file", owner.Token));
+        Assert.Equal(HttpStatusCode.NoContent, await StatusAsync(HttpMethod.Delete, $"v2/images/{id}", owner.Token));
     }
 
     [Fact]

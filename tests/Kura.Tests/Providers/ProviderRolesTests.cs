@@ -6,7 +6,10 @@ using static Kura.Tests.Providers.NhnFixture;
 
 namespace Kura.Tests.Providers;
 
-/// <summary>The new endpoints for each role on a project (reader, member, admin) and for another project's caller.</summary>
+/// <summary>
+/// The providers' endpoints for each role on a project (reader, member, admin) and for another project's caller: under
+/// Glance's legacy policy any role acts for its project; under today's defaults a reader only reads.
+/// </summary>
 public sealed class ProviderRolesTests
 {
     [Theory]
@@ -15,7 +18,7 @@ public sealed class ProviderRolesTests
     [InlineData("admin")]
     public async Task Any_role_acts_for_its_own_project_on_the_conoha_quota(string role)
     {
-        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Conoha");
+        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Conoha", "--Policy:EnforceNewDefaults=false");
         var account = await host.CreateAccountAsync("quota-" + role, role);
         var other = await host.CreateAccountAsync("quota-bystander");
         var body = JsonNode.Parse("""{"quota":{"image_size":"550GB"}}""");
@@ -31,7 +34,7 @@ public sealed class ProviderRolesTests
     [InlineData("admin")]
     public async Task Any_role_on_the_appkeys_project_lists_and_deletes_its_images_and_no_others(string role)
     {
-        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Nhn");
+        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Nhn", "--Policy:EnforceNewDefaults=false");
         var account = await host.CreateAccountAsync("nhn-" + role, role);
         var other = await host.CreateAccountAsync("nhn-other");
         var appkey = await AppkeyAsync(host, account.ProjectId);
@@ -50,6 +53,38 @@ public sealed class ProviderRolesTests
         AssertFailure(await CallAsync(host, HttpMethod.Delete, $"v1.0/appkeys/{appkey}/images?id={foreign}", token), 30403);
         AssertSuccess(await CallAsync(host, HttpMethod.Delete, $"v1.0/appkeys/{appkey}/images?id={own}", token));
         using var kept = await host.SendAsync(HttpMethod.Get, $"v2/images/{foreign}", other.Token);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+    }
+
+    [Fact]
+    public async Task Under_todays_defaults_a_reader_reads_the_providers_apis_and_cannot_write()
+    {
+        await using var conoha = await KuraHost.StartAsync(null, "--Policy:Preset=Conoha");
+        var reader = await conoha.CreateAccountAsync("quota-reader", "reader");
+        using (var put = await conoha.SendAsync(HttpMethod.Put, "v2/quota", reader.Token, new StringContent("""{"quota":{"image_size":"550GB"}}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        }
+
+        Assert.Equal("50GB", (await conoha.SendJsonAsync(HttpMethod.Get, "v2/quota", reader.Token, null))["quota"]!["image_size"]!.GetValue<string>());
+
+        await using var nhn = await KuraHost.StartAsync(null, "--Policy:Preset=Nhn");
+        var member = await nhn.CreateAccountAsync("nhn-rbac-member");
+        var admin = await nhn.AdminTokenAsync();
+        var readerUser = await nhn.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "nhn-rbac-reader", ["password"] = "nhn-rbac-reader-pw" } });
+        var readerRole = (await nhn.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=reader", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        using (await nhn.SendAsync(HttpMethod.Put, $"identity/v3/projects/{member.ProjectId}/users/{readerUser["user"]!["id"]}/roles/{readerRole}", admin))
+        {
+        }
+
+        var appkey = await AppkeyAsync(nhn, member.ProjectId);
+        var own = await ImageAsync(nhn, member.Token, "own");
+        var token = await TokenAsync(nhn, appkey, "nhn-rbac-reader");
+        var listed = await CallAsync(nhn, HttpMethod.Get, $"v1.0/appkeys/{appkey}/images", token);
+        AssertSuccess(listed);
+        Assert.Equal([own], listed["images"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray());
+        AssertFailure(await CallAsync(nhn, HttpMethod.Delete, $"v1.0/appkeys/{appkey}/images?id={own}", token), 30403);
+        using var kept = await nhn.SendAsync(HttpMethod.Get, $"v2/images/{own}", member.Token);
         Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
     }
 }
