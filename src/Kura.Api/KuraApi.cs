@@ -13,7 +13,7 @@ namespace Kura.Api;
 
 /// <summary>
 /// The HTTP surfaces of Kura on one port, and the order a request meets them:
-/// request id → metrics → error mapping → Glance version negotiation → routing → password-attempt limit (endpoints
+/// request id → CORS (when origins are allowed) → metrics → error mapping → Glance version negotiation → routing → password-attempt limit (endpoints
 /// that require it) → oversized-body drain → endpoint, whose group filter authenticates <c>/v2</c> (<see cref="GlanceRoutes"/>).
 /// The provider preset (<c>Policy:Preset</c>) adds its API: NHN's v1.0 appkey API, or ConoHa's <c>/v2</c> extras.
 /// </summary>
@@ -22,6 +22,7 @@ public static class KuraApi
     public static WebApplication UseKura(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseKuraCors();
         app.UseMiddleware<MetricsMiddleware>();
         app.UseMiddleware<ErrorMiddleware>();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode is 404 or 405

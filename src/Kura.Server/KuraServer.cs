@@ -166,6 +166,7 @@ public static class KuraServer
         services.AddSingleton<IdentityService>();
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddPasswordRateLimit();
+        services.AddKuraCors();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
         services.AddDashboard();
