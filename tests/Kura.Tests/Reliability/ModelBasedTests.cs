@@ -212,206 +212,206 @@ public sealed class ModelBasedTests(ITestOutputHelper output) : IAsyncLifetime
             switch (op)
             {
                 case Create c:
-                {
-                    var name = Names[c.NameIndex];
-                    var body = new JsonObject { ["name"] = name, ["disk_format"] = "raw", ["container_format"] = "bare", ["visibility"] = c.Visibility, ["tags"] = new JsonArray(_runTag) };
-                    var expected = c.By == Actor.Reader || (c.Visibility == "public" && !IsAdmin(c.By)) ? HttpStatusCode.Forbidden : HttpStatusCode.Created;
-                    var (status, json) = await SendAsync(op, HttpMethod.Post, "v2/images", token, Json(body.ToJsonString()));
-                    Expect(op, expected, status);
-                    if (status == HttpStatusCode.Created)
                     {
-                        var image = new ModelImage(json!["id"]!.GetValue<string>(), ProjectOf(c.By), name, c.Visibility);
-                        image.Tags.Add(_runTag);
-                        _images.Add(image);
-                        Compare(op, image, json);
-                    }
+                        var name = Names[c.NameIndex];
+                        var body = new JsonObject { ["name"] = name, ["disk_format"] = "raw", ["container_format"] = "bare", ["visibility"] = c.Visibility, ["tags"] = new JsonArray(_runTag) };
+                        var expected = c.By == Actor.Reader || (c.Visibility == "public" && !IsAdmin(c.By)) ? HttpStatusCode.Forbidden : HttpStatusCode.Created;
+                        var (status, json) = await SendAsync(op, HttpMethod.Post, "v2/images", token, Json(body.ToJsonString()));
+                        Expect(op, expected, status);
+                        if (status == HttpStatusCode.Created)
+                        {
+                            var image = new ModelImage(json!["id"]!.GetValue<string>(), ProjectOf(c.By), name, c.Visibility);
+                            image.Tags.Add(_runTag);
+                            _images.Add(image);
+                            Compare(op, image, json);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Rename r when Pick(r.Image) is { } image:
-                {
-                    var name = Names[r.NameIndex];
-                    var (type, patch) = r.Draft4
-                        ? ("application/openstack-images-v2.0-json-patch", $"[{{\"replace\":\"/name\",\"value\":\"{name}\"}}]")
-                        : ("application/openstack-images-v2.1-json-patch", $"[{{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"{name}\"}}]");
-                    var (status, json) = await SendAsync(op, HttpMethod.Patch, $"v2/images/{image.Id}", token, new StringContent(patch, Encoding.UTF8, type));
-                    Expect(op, Refusal(r.By, image) ?? HttpStatusCode.OK, status);
-                    if (status == HttpStatusCode.OK)
                     {
-                        image.Name = name;
-                        Compare(op, image, json);
-                    }
+                        var name = Names[r.NameIndex];
+                        var (type, patch) = r.Draft4
+                            ? ("application/openstack-images-v2.0-json-patch", $"[{{\"replace\":\"/name\",\"value\":\"{name}\"}}]")
+                            : ("application/openstack-images-v2.1-json-patch", $"[{{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"{name}\"}}]");
+                        var (status, json) = await SendAsync(op, HttpMethod.Patch, $"v2/images/{image.Id}", token, new StringContent(patch, Encoding.UTF8, type));
+                        Expect(op, Refusal(r.By, image) ?? HttpStatusCode.OK, status);
+                        if (status == HttpStatusCode.OK)
+                        {
+                            image.Name = name;
+                            Compare(op, image, json);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case SetVisibility v when Pick(v.Image) is { } image:
-                {
-                    var patch = $"[{{\"op\":\"replace\",\"path\":\"/visibility\",\"value\":\"{v.Visibility}\"}}]";
-                    var expected = Refusal(v.By, image) ??
-                        (v.Visibility == "public" && image.Visibility != "public" && !IsAdmin(v.By) ? HttpStatusCode.Forbidden : HttpStatusCode.OK);
-                    var (status, json) = await SendAsync(op, HttpMethod.Patch, $"v2/images/{image.Id}", token,
-                        new StringContent(patch, Encoding.UTF8, "application/openstack-images-v2.1-json-patch"));
-                    Expect(op, expected, status);
-                    if (status == HttpStatusCode.OK)
                     {
-                        image.Visibility = v.Visibility;
-                        Compare(op, image, json);
-                    }
+                        var patch = $"[{{\"op\":\"replace\",\"path\":\"/visibility\",\"value\":\"{v.Visibility}\"}}]";
+                        var expected = Refusal(v.By, image) ??
+                            (v.Visibility == "public" && image.Visibility != "public" && !IsAdmin(v.By) ? HttpStatusCode.Forbidden : HttpStatusCode.OK);
+                        var (status, json) = await SendAsync(op, HttpMethod.Patch, $"v2/images/{image.Id}", token,
+                            new StringContent(patch, Encoding.UTF8, "application/openstack-images-v2.1-json-patch"));
+                        Expect(op, expected, status);
+                        if (status == HttpStatusCode.OK)
+                        {
+                            image.Visibility = v.Visibility;
+                            Compare(op, image, json);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case AddTag t when Pick(t.Image) is { } image:
-                {
-                    var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/tags/{t.Tag}", token);
-                    Expect(op, Refusal(t.By, image) ?? HttpStatusCode.NoContent, status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Tags.Add(t.Tag);
-                    }
+                        var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/tags/{t.Tag}", token);
+                        Expect(op, Refusal(t.By, image) ?? HttpStatusCode.NoContent, status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Tags.Add(t.Tag);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case RemoveTag t when Pick(t.Image) is { } image:
-                {
-                    var (status, _) = await SendAsync(op, HttpMethod.Delete, $"v2/images/{image.Id}/tags/{t.Tag}", token);
-                    Expect(op, Refusal(t.By, image) ?? (image.Tags.Contains(t.Tag) ? HttpStatusCode.NoContent : HttpStatusCode.NotFound), status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Tags.Remove(t.Tag);
-                    }
+                        var (status, _) = await SendAsync(op, HttpMethod.Delete, $"v2/images/{image.Id}/tags/{t.Tag}", token);
+                        Expect(op, Refusal(t.By, image) ?? (image.Tags.Contains(t.Tag) ? HttpStatusCode.NoContent : HttpStatusCode.NotFound), status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Tags.Remove(t.Tag);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Upload u when Pick(u.Image) is { } image:
-                {
-                    var data = new byte[u.Size];
-                    new Random(u.Size + u.Image).NextBytes(data);
-                    var content = new ByteArrayContent(data);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/file", token, content, accept: null);
-                    Expect(op, Refusal(u.By, image) ?? (image.Status == "queued" ? HttpStatusCode.NoContent : HttpStatusCode.Conflict), status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Data = data;
-                        image.Status = "active";
-                    }
+                        var data = new byte[u.Size];
+                        new Random(u.Size + u.Image).NextBytes(data);
+                        var content = new ByteArrayContent(data);
+                        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                        var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/file", token, content, accept: null);
+                        Expect(op, Refusal(u.By, image) ?? (image.Status == "queued" ? HttpStatusCode.NoContent : HttpStatusCode.Conflict), status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Data = data;
+                            image.Status = "active";
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Download d when Pick(d.Image) is { } image:
-                {
-                    var ranged = d.Ranged && image.Data is { Length: > 10 };
-                    var expected = !Sees(d.By, image) ? HttpStatusCode.NotFound
-                        : d.By == Actor.Reader ? HttpStatusCode.Forbidden
-                        : image.Status == "deactivated" && !IsAdmin(d.By) ? HttpStatusCode.Forbidden
-                        : image.Data is null ? HttpStatusCode.NoContent
-                        : ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK;
-                    using var request = KuraHost.Request(HttpMethod.Get, $"v2/images/{image.Id}/file", token, accept: null);
-                    if (ranged)
                     {
-                        request.Headers.Range = new RangeHeaderValue(3, 9);
-                    }
+                        var ranged = d.Ranged && image.Data is { Length: > 10 };
+                        var expected = !Sees(d.By, image) ? HttpStatusCode.NotFound
+                            : d.By == Actor.Reader ? HttpStatusCode.Forbidden
+                            : image.Status == "deactivated" && !IsAdmin(d.By) ? HttpStatusCode.Forbidden
+                            : image.Data is null ? HttpStatusCode.NoContent
+                            : ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK;
+                        using var request = KuraHost.Request(HttpMethod.Get, $"v2/images/{image.Id}/file", token, accept: null);
+                        if (ranged)
+                        {
+                            request.Headers.Range = new RangeHeaderValue(3, 9);
+                        }
 
-                    Record(op, "GET", $"v2/images/{image.Id}/file", token, ranged ? "-H 'Range: bytes=3-9'" : null);
-                    using var response = await kura.Http.SendAsync(request);
-                    var bytes = await response.Content.ReadAsByteArrayAsync();
-                    Expect(op, expected, response.StatusCode);
-                    if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
-                    {
-                        var want = ranged ? image.Data![3..10] : image.Data!;
-                        Check(op, want.AsSpan().SequenceEqual(bytes), $"downloaded {bytes.Length} bytes differ from the {want.Length} uploaded");
-                    }
+                        Record(op, "GET", $"v2/images/{image.Id}/file", token, ranged ? "-H 'Range: bytes=3-9'" : null);
+                        using var response = await kura.Http.SendAsync(request);
+                        var bytes = await response.Content.ReadAsByteArrayAsync();
+                        Expect(op, expected, response.StatusCode);
+                        if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.PartialContent)
+                        {
+                            var want = ranged ? image.Data![3..10] : image.Data!;
+                            Check(op, want.AsSpan().SequenceEqual(bytes), $"downloaded {bytes.Length} bytes differ from the {want.Length} uploaded");
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Deactivate a when Pick(a.Image) is { } image:
-                {
-                    var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/actions/deactivate", token);
-                    Expect(op, Refusal(a.By, image) ?? (image.Status is "active" or "deactivated" ? HttpStatusCode.NoContent : HttpStatusCode.Forbidden), status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Status = "deactivated";
-                    }
+                        var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/actions/deactivate", token);
+                        Expect(op, Refusal(a.By, image) ?? (image.Status is "active" or "deactivated" ? HttpStatusCode.NoContent : HttpStatusCode.Forbidden), status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Status = "deactivated";
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Reactivate a when Pick(a.Image) is { } image:
-                {
-                    var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/actions/reactivate", token);
-                    Expect(op, Refusal(a.By, image) ?? (image.Status is "active" or "deactivated" ? HttpStatusCode.NoContent : HttpStatusCode.Forbidden), status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Status = "active";
-                    }
+                        var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/actions/reactivate", token);
+                        Expect(op, Refusal(a.By, image) ?? (image.Status is "active" or "deactivated" ? HttpStatusCode.NoContent : HttpStatusCode.Forbidden), status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Status = "active";
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case AddMember m when Pick(m.Image) is { } image:
-                {
-                    var member = ProjectOf(m.Member);
-                    var expected = !Sees(m.By, image) ? HttpStatusCode.NotFound
-                        : image.Visibility != "shared" || !Writes(m.By, image) ? HttpStatusCode.Forbidden
-                        : image.Members.ContainsKey(member) ? HttpStatusCode.Conflict
-                        : HttpStatusCode.OK;
-                    var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/members", token, Json($"{{\"member\":\"{member}\"}}"));
-                    Expect(op, expected, status);
-                    if (status == HttpStatusCode.OK)
                     {
-                        image.Members[member] = "pending";
-                    }
+                        var member = ProjectOf(m.Member);
+                        var expected = !Sees(m.By, image) ? HttpStatusCode.NotFound
+                            : image.Visibility != "shared" || !Writes(m.By, image) ? HttpStatusCode.Forbidden
+                            : image.Members.ContainsKey(member) ? HttpStatusCode.Conflict
+                            : HttpStatusCode.OK;
+                        var (status, _) = await SendAsync(op, HttpMethod.Post, $"v2/images/{image.Id}/members", token, Json($"{{\"member\":\"{member}\"}}"));
+                        Expect(op, expected, status);
+                        if (status == HttpStatusCode.OK)
+                        {
+                            image.Members[member] = "pending";
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case SetMemberStatus s when Pick(s.Image) is { } image:
-                {
-                    var member = ProjectOf(s.By);
-                    var expected = !Sees(s.By, image) ? HttpStatusCode.NotFound
-                        : image.Visibility != "shared" ? HttpStatusCode.Forbidden
-                        : !image.Members.ContainsKey(member) ? HttpStatusCode.NotFound
-                        : HttpStatusCode.OK;
-                    var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/members/{member}", token, Json($"{{\"status\":\"{s.Status}\"}}"));
-                    Expect(op, expected, status);
-                    if (status == HttpStatusCode.OK)
                     {
-                        image.Members[member] = s.Status;
-                    }
+                        var member = ProjectOf(s.By);
+                        var expected = !Sees(s.By, image) ? HttpStatusCode.NotFound
+                            : image.Visibility != "shared" ? HttpStatusCode.Forbidden
+                            : !image.Members.ContainsKey(member) ? HttpStatusCode.NotFound
+                            : HttpStatusCode.OK;
+                        var (status, _) = await SendAsync(op, HttpMethod.Put, $"v2/images/{image.Id}/members/{member}", token, Json($"{{\"status\":\"{s.Status}\"}}"));
+                        Expect(op, expected, status);
+                        if (status == HttpStatusCode.OK)
+                        {
+                            image.Members[member] = s.Status;
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Delete x when Pick(x.Image) is { } image:
-                {
-                    var (status, _) = await SendAsync(op, HttpMethod.Delete, $"v2/images/{image.Id}", token);
-                    Expect(op, Refusal(x.By, image) ?? HttpStatusCode.NoContent, status);
-                    if (status == HttpStatusCode.NoContent)
                     {
-                        image.Deleted = true;
-                    }
+                        var (status, _) = await SendAsync(op, HttpMethod.Delete, $"v2/images/{image.Id}", token);
+                        Expect(op, Refusal(x.By, image) ?? HttpStatusCode.NoContent, status);
+                        if (status == HttpStatusCode.NoContent)
+                        {
+                            image.Deleted = true;
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case Show s when Pick(s.Image) is { } image:
-                {
-                    var (status, json) = await SendAsync(op, HttpMethod.Get, $"v2/images/{image.Id}", token);
-                    Expect(op, Sees(s.By, image) ? HttpStatusCode.OK : HttpStatusCode.NotFound, status);
-                    if (status == HttpStatusCode.OK)
                     {
-                        Compare(op, image, json);
-                    }
+                        var (status, json) = await SendAsync(op, HttpMethod.Get, $"v2/images/{image.Id}", token);
+                        Expect(op, Sees(s.By, image) ? HttpStatusCode.OK : HttpStatusCode.NotFound, status);
+                        if (status == HttpStatusCode.OK)
+                        {
+                            Compare(op, image, json);
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case List l:
                     await ListAsync(l, token);
