@@ -49,7 +49,8 @@ print("".join(out))
 PY
 
 # --- workspace and configuration ---------------------------------------------------------------------------
-tempest init --workspace-path "$WORK/workspaces.yaml" "$WS" >"$WORK/tempest-init.log" 2>&1 || { echo "tempest init failed"; echo "0 passed, 1 failed"; exit 1; }
+# (from $WORK: tempest init writes a tempest.log into the directory it runs in)
+(cd "$WORK" && tempest init --workspace-path "$WORK/workspaces.yaml" "$WS") >"$WORK/tempest-init.log" 2>&1 || { echo "tempest init failed"; echo "0 passed, 1 failed"; exit 1; }
 cp "$WORK/accounts.yaml" "$WS/etc/accounts.yaml"
 cat >"$WS/etc/tempest.conf" <<CONF
 [DEFAULT]
