@@ -7,7 +7,8 @@ namespace Kura.Identity;
 
 /// <summary>
 /// The built-in Keystone subset: password and token authentication, scoped and unscoped tokens, validation and
-/// revocation, and the admin operations on projects, users, roles and assignments. Tokens are 256-bit random
+/// revocation (this file), and the directory's unchecked writes (IdentityService.Directory.cs) that
+/// <see cref="IdentityAdminService"/> authorizes. Tokens are 256-bit random
 /// secrets; only their SHA-256 digests are stored, so a leaked database yields no usable token.
 /// </summary>
 public sealed partial class IdentityService(IIdentityStore store, IdentityOptions options, TimeProvider clock, ILogger<IdentityService> logger)
@@ -23,7 +24,8 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 
     public IdentityOptions Options => options;
 
-    public IIdentityStore Store => store;
+    /// <summary>The store, for this assembly's services and the tests only: no HTTP handler reaches it.</summary>
+    internal IIdentityStore Store => store;
 
     // ---- authentication ------------------------------------------------------------------------------------
 
@@ -161,6 +163,14 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return info;
     }
 
+    /// <summary>As Keystone for a token request without a scope: the user's default project, if enabled and the user holds a role there.</summary>
+    public async Task<Project?> DefaultProjectAsync(User user, CancellationToken ct) =>
+        user.DefaultProjectId is not null &&
+        await store.FindProjectAsync(user.DefaultProjectId, ct) is { Enabled: true } project &&
+        (await store.ListRolesForAsync(user.Id, project.Id, ct)).Count > 0
+            ? project
+            : null;
+
     /// <summary>The enabled and disabled projects <paramref name="userId"/> holds any role on.</summary>
     public async Task<IReadOnlyList<Project>> ProjectsOfAsync(string userId, CancellationToken ct)
     {
@@ -214,198 +224,6 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         return domainName is not null ? await store.FindDomainByNameAsync(domainName, ct) : null;
-    }
-
-    // ---- administration ------------------------------------------------------------------------------------
-
-    /// <summary>Creates a project; without an <paramref name="appkey"/> it gets a generated one (docs/PROVIDERS.md).</summary>
-    public async Task<Project> CreateProjectAsync(string name, string? domainId, string? description, bool enabled, string? appkey, CancellationToken ct)
-    {
-        CheckName(name, "project");
-        domainId ??= DefaultDomainId;
-        _ = await store.FindDomainAsync(domainId, ct) ?? throw NotFound("domain", domainId);
-        if (appkey is not null)
-        {
-            await CheckAppkeyAsync(appkey, null, ct);
-        }
-
-        var project = new Project(NewId(), name, domainId, description ?? string.Empty, enabled) { Appkey = appkey ?? NewAppkey() };
-        return await store.TryAddProjectAsync(project, ct)
-            ? project
-            : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
-    }
-
-    public async Task<Project> UpdateProjectAsync(string id, string? name, string? description, bool? enabled, string? appkey, CancellationToken ct)
-    {
-        var project = await store.FindProjectAsync(id, ct) ?? throw NotFound("project", id);
-        if (name is not null)
-        {
-            CheckName(name, "project");
-        }
-
-        if (appkey is not null)
-        {
-            await CheckAppkeyAsync(appkey, id, ct);
-        }
-
-        var updated = project with
-        {
-            Name = name ?? project.Name,
-            Description = description ?? project.Description,
-            Enabled = enabled ?? project.Enabled,
-            Appkey = appkey ?? project.Appkey ?? NewAppkey(),
-        };
-        var saved = await store.TryUpdateProjectAsync(updated, ct);
-        ForgetValidatedTokens();
-        return saved
-            ? updated
-            : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
-    }
-
-    /// <summary>The enabled project an NHN v1.0 appkey names, or null when no enabled project has it.</summary>
-    public async Task<Project?> FindProjectByAppkeyAsync(string appkey, CancellationToken ct) =>
-        IsValidAppkey(appkey) && await store.FindProjectByAppkeyAsync(appkey, ct) is { Enabled: true } project ? project : null;
-
-    /// <summary>An appkey: 1 to 64 characters, letters, digits, <c>-</c> and <c>_</c>, so that it is one URL path segment as is.</summary>
-    public static bool IsValidAppkey(string appkey) =>
-        appkey.Length is > 0 and <= 64 && appkey.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-
-    /// <summary>32 random hex digits (128 bits), as the migration gives projects that predate appkeys.</summary>
-    public static string NewAppkey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-
-    private async Task CheckAppkeyAsync(string appkey, string? projectId, CancellationToken ct)
-    {
-        if (!IsValidAppkey(appkey))
-        {
-            throw KuraException.BadRequest("Invalid input for field 'project.appkey': 1 to 64 letters, digits, '-' or '_'.");
-        }
-
-        if (await store.FindProjectByAppkeyAsync(appkey, ct) is { } holder && holder.Id != projectId)
-        {
-            throw Conflict("project", "the appkey is already given to another project.");
-        }
-    }
-
-    public async Task DeleteProjectAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteProjectAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("project", id);
-        }
-    }
-
-    public async Task<User> CreateUserAsync(string name, string? domainId, string? password, string? defaultProjectId, string? email, string? description, bool enabled, CancellationToken ct)
-    {
-        CheckName(name, "user");
-        domainId ??= DefaultDomainId;
-        _ = await store.FindDomainAsync(domainId, ct) ?? throw NotFound("domain", domainId);
-        if (defaultProjectId is not null)
-        {
-            _ = await store.FindProjectAsync(defaultProjectId, ct) ?? throw NotFound("project", defaultProjectId);
-        }
-
-        var user = new User(NewId(), name, domainId, enabled, defaultProjectId, email, description)
-        {
-            PasswordHash = password is null ? null : _hasher.Hash(password),
-        };
-        return await store.TryAddUserAsync(user, ct)
-            ? user
-            : throw Conflict("user", $"Duplicate entry found with name {name} at domain ID {domainId}.");
-    }
-
-    /// <summary>Changes a user; a new password or disabling the user revokes every token the user holds.</summary>
-    public async Task<User> UpdateUserAsync(string id, string? name, string? password, bool? enabled, string? defaultProjectId, string? email, string? description, CancellationToken ct)
-    {
-        var user = await store.FindUserAsync(id, ct) ?? throw NotFound("user", id);
-        if (name is not null)
-        {
-            CheckName(name, "user");
-        }
-
-        var updated = user with
-        {
-            Name = name ?? user.Name,
-            Enabled = enabled ?? user.Enabled,
-            DefaultProjectId = defaultProjectId ?? user.DefaultProjectId,
-            Email = email ?? user.Email,
-            Description = description ?? user.Description,
-            PasswordHash = password is null ? user.PasswordHash : _hasher.Hash(password),
-        };
-        if (!await store.TryUpdateUserAsync(updated, ct))
-        {
-            throw Conflict("user", $"Duplicate entry found with name {name} at domain ID {user.DomainId}.");
-        }
-
-        if (password is not null || enabled == false)
-        {
-            await store.RevokeTokensOfUserAsync(id, ct);
-        }
-
-        ForgetValidatedTokens();
-        return updated;
-    }
-
-    public async Task DeleteUserAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteUserAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("user", id);
-        }
-    }
-
-    public async Task<Role> CreateRoleAsync(string name, string? description, CancellationToken ct)
-    {
-        CheckName(name, "role");
-        var role = new Role(NewId(), name, null, description);
-        return await store.TryAddRoleAsync(role, ct)
-            ? role
-            : throw Conflict("role", $"Duplicate entry found with name {name}.");
-    }
-
-    public async Task DeleteRoleAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteRoleAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("role", id);
-        }
-    }
-
-    public async Task GrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
-    {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        await store.AddAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
-        ForgetValidatedTokens();
-    }
-
-    public async Task RevokeGrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
-    {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        var removed = await store.RemoveAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
-        ForgetValidatedTokens();
-        if (!removed)
-        {
-            throw KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
-        }
-    }
-
-    public async Task<bool> HasGrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
-    {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        var found = await store.ListAssignmentsAsync(new AssignmentFilter(userId, projectId, roleId), ct);
-        return found.Count > 0;
-    }
-
-    private async Task RequireAssignmentPartiesAsync(string projectId, string userId, string roleId, CancellationToken ct)
-    {
-        _ = await store.FindProjectAsync(projectId, ct) ?? throw NotFound("project", projectId);
-        _ = await store.FindUserAsync(userId, ct) ?? throw NotFound("user", userId);
-        _ = await store.FindRoleAsync(roleId, ct) ?? throw NotFound("role", roleId);
     }
 
     // ---- bootstrap -----------------------------------------------------------------------------------------

@@ -44,8 +44,16 @@ public sealed record TokenInfo(
 {
     public bool IsAdmin => Roles.Any(r => string.Equals(r.Name, "admin", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The caller the image rules see for this token: its user, project and lower-cased role names.</summary>
-    public Kura.Domain.Caller AsCaller() => new(User.Id, Project?.Id, Roles.Select(r => r.Name.ToLowerInvariant()).ToArray());
+    /// <summary>
+    /// The caller the image rules see for this token: its user, project and lower-cased role names. Without
+    /// <paramref name="cloudAdmin"/> (NHN's v1.0 API, where a token acts only for its appkey's project) the admin role
+    /// gives no cloud-wide powers but still counts as the member and reader roles it implies.
+    /// </summary>
+    public Kura.Domain.Caller AsCaller(bool cloudAdmin = true)
+    {
+        var roles = Roles.Select(r => r.Name.ToLowerInvariant());
+        return new(User.Id, Project?.Id, (cloudAdmin ? roles : roles.SelectMany(r => r == "admin" ? new[] { "member", "reader" } : [r]).Distinct()).ToArray());
+    }
 }
 
 /// <summary>Filters of <c>GET /v3/role_assignments</c>.</summary>

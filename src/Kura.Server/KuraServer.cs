@@ -164,6 +164,7 @@ public static class KuraServer
         services.AddSingleton<IImportScheduler>(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
+        services.AddSingleton<IdentityAdminService>();
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddPasswordRateLimit();
         services.AddKuraCors();

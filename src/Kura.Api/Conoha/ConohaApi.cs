@@ -42,9 +42,9 @@ public static class ConohaApi
     }
 
     /// <summary><c>{"images":{"size":N}}</c>: bytes of image data the caller's project stores.</summary>
-    internal static async Task Total(HttpContext ctx, IImageStore store)
+    internal static async Task Total(HttpContext ctx, ImageService images)
     {
-        var usage = await store.GetUsageAsync(GlanceAuth.CallerOf(ctx).ProjectId!, ctx.RequestAborted);
+        var usage = await images.UsageAsync(GlanceAuth.CallerOf(ctx), ctx.RequestAborted);
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, new { images = new { size = usage.StoredBytes } });
     }
 

@@ -93,18 +93,17 @@ public static class ImportApi
     }
 
     /// <summary>The caller's project: images, stored and staged bytes (MiB, as Glance reports) against the configured limits (-1: none).</summary>
-    internal static async Task Usage(HttpContext ctx, IImageStore store, ImageOptions options)
+    internal static async Task Usage(HttpContext ctx, ImageService images)
     {
-        var caller = GlanceAuth.CallerOf(ctx);
-        var usage = await store.GetUsageAsync(caller.ProjectId!, ctx.RequestAborted);
+        var usage = await images.UsageAsync(GlanceAuth.CallerOf(ctx), ctx.RequestAborted);
         static long MiB(long bytes) => (bytes + (1 << 20) - 1) >> 20;
         await Json.WriteAsync(ctx, 200, new
         {
             usage = new
             {
-                image_size_total = new { limit = options.StorageQuota > 0 ? MiB(options.StorageQuota) : -1, usage = MiB(usage.StoredBytes) },
+                image_size_total = new { limit = usage.StorageQuota is { } quota ? MiB(quota) : -1, usage = MiB(usage.StoredBytes) },
                 image_stage_total = new { limit = -1, usage = MiB(usage.StagedBytes) },
-                image_count_total = new { limit = options.ImageCountQuota > 0 ? options.ImageCountQuota : -1, usage = usage.Images },
+                image_count_total = new { limit = usage.ImageCountQuota ?? -1, usage = usage.Images },
                 image_count_uploading = new { limit = -1, usage = usage.Uploading },
             },
         });

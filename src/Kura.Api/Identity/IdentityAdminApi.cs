@@ -120,13 +120,7 @@ public static class IdentityAdminApi
     private static object Links(HttpContext ctx, string v3, string path) =>
         new { self = v3 + path, previous = (string?)null, next = (string?)null };
 
-    private static async Task<TokenInfo> AdminAsync(HttpContext ctx, IdentityService ids, string action)
-    {
-        var caller = await IdentityApi.AuthenticateAsync(ctx, ids);
-        return caller.IsAdmin
-            ? caller
-            : throw KuraException.Forbidden($"You are not authorized to perform the requested action: identity:{action}.");
-    }
+    private static Task<TokenInfo> CallerAsync(HttpContext ctx, IdentityService ids) => IdentityApi.AuthenticateAsync(ctx, ids);
 
     private static async Task<System.Text.Json.JsonElement> BodyAsync(HttpContext ctx, string member)
     {
@@ -138,225 +132,183 @@ public static class IdentityAdminApi
 
     // ---- domains -------------------------------------------------------------------------------------------
 
-    private static async Task ListDomains(HttpContext ctx, IdentityService ids)
+    internal static async Task ListDomains(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_domains");
-        var name = Query(ctx, "name");
-        var domains = (await ids.Store.ListDomainsAsync(ctx.RequestAborted)).Where(d => name is null || d.Name == name);
+        var domains = await admin.ListDomainsAsync(await CallerAsync(ctx, ids), Query(ctx, "name"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { domains = domains.Select(d => DomainJson(d, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), "/domains") });
     }
 
-    private static async Task ShowDomain(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task ShowDomain(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "get_domain");
-        var domain = await ids.Store.FindDomainAsync(id, ctx.RequestAborted) ?? throw IdentityService.NotFound("domain", id);
+        var domain = await admin.GetDomainAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { domain = DomainJson(domain, Url(ctx, ids)) });
     }
 
     // ---- projects ------------------------------------------------------------------------------------------
 
-    private static async Task ListProjects(HttpContext ctx, IdentityService ids)
+    internal static async Task ListProjects(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_projects");
-        var projects = await ids.Store.ListProjectsAsync(Query(ctx, "name"), Query(ctx, "domain_id"), ctx.RequestAborted);
+        var projects = await admin.ListProjectsAsync(await CallerAsync(ctx, ids), Query(ctx, "name"), Query(ctx, "domain_id"), ctx.RequestAborted);
         var baseUrl = BaseUrl.Of(ctx, ids.Options.PublicUrl);
         await Json.WriteAsync(ctx, 200, new { projects = projects.Select(p => ProjectJson(p, baseUrl)), links = Links(ctx, Url(ctx, ids), "/projects") });
     }
 
-    private static async Task CreateProject(HttpContext ctx, IdentityService ids)
+    internal static async Task CreateProject(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "create_project");
+        var caller = await CallerAsync(ctx, ids);
+        IdentityAdminService.Authorize(caller, "create_project");
         var body = await BodyAsync(ctx, "project");
         var name = IdentityApi.Str(body, "name") ?? throw IdentityApi.Malformed("name");
-        var project = await ids.CreateProjectAsync(name, IdentityApi.Str(body, "domain_id"), IdentityApi.Str(body, "description"),
+        var project = await admin.CreateProjectAsync(caller, name, IdentityApi.Str(body, "domain_id"), IdentityApi.Str(body, "description"),
             IdentityApi.Bool(body, "enabled") ?? true, IdentityApi.Str(body, "appkey"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, new { project = ProjectJson(project, BaseUrl.Of(ctx, ids.Options.PublicUrl)) });
     }
 
-    private static async Task ShowProject(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task ShowProject(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "get_project");
-        var project = await ids.Store.FindProjectAsync(id, ctx.RequestAborted) ?? throw IdentityService.NotFound("project", id);
+        var project = await admin.GetProjectAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { project = ProjectJson(project, BaseUrl.Of(ctx, ids.Options.PublicUrl)) });
     }
 
-    private static async Task UpdateProject(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task UpdateProject(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "update_project");
+        var caller = await CallerAsync(ctx, ids);
+        IdentityAdminService.Authorize(caller, "update_project");
         var body = await BodyAsync(ctx, "project");
-        var project = await ids.UpdateProjectAsync(id, IdentityApi.Str(body, "name"), IdentityApi.Str(body, "description"),
+        var project = await admin.UpdateProjectAsync(caller, id, IdentityApi.Str(body, "name"), IdentityApi.Str(body, "description"),
             IdentityApi.Bool(body, "enabled"), IdentityApi.Str(body, "appkey"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { project = ProjectJson(project, BaseUrl.Of(ctx, ids.Options.PublicUrl)) });
     }
 
-    private static async Task DeleteProject(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task DeleteProject(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "delete_project");
-        await ids.DeleteProjectAsync(id, ctx.RequestAborted);
+        await admin.DeleteProjectAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
     // ---- users ---------------------------------------------------------------------------------------------
 
-    private static async Task ListUsers(HttpContext ctx, IdentityService ids)
+    internal static async Task ListUsers(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_users");
-        var users = await ids.Store.ListUsersAsync(Query(ctx, "name"), Query(ctx, "domain_id"), ctx.RequestAborted);
+        var users = await admin.ListUsersAsync(await CallerAsync(ctx, ids), Query(ctx, "name"), Query(ctx, "domain_id"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { users = users.Select(u => UserJson(u, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), "/users") });
     }
 
-    private static async Task CreateUser(HttpContext ctx, IdentityService ids)
+    internal static async Task CreateUser(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "create_user");
+        var caller = await CallerAsync(ctx, ids);
+        IdentityAdminService.Authorize(caller, "create_user");
         var body = await BodyAsync(ctx, "user");
         var name = IdentityApi.Str(body, "name") ?? throw IdentityApi.Malformed("name");
-        var user = await ids.CreateUserAsync(name, IdentityApi.Str(body, "domain_id"), IdentityApi.Str(body, "password"),
+        var user = await admin.CreateUserAsync(caller, name, IdentityApi.Str(body, "domain_id"), IdentityApi.Str(body, "password"),
             IdentityApi.Str(body, "default_project_id"), IdentityApi.Str(body, "email"), IdentityApi.Str(body, "description"),
             IdentityApi.Bool(body, "enabled") ?? true, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, new { user = UserJson(user, Url(ctx, ids)) });
     }
 
-    private static async Task ShowUser(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task ShowUser(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        var caller = await IdentityApi.AuthenticateAsync(ctx, ids);
-        if (!caller.IsAdmin && caller.User.Id != id)
-        {
-            throw KuraException.Forbidden("You are not authorized to perform the requested action: identity:get_user.");
-        }
-
-        var user = await ids.Store.FindUserAsync(id, ctx.RequestAborted) ?? throw IdentityService.NotFound("user", id);
+        var user = await admin.GetUserAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { user = UserJson(user, Url(ctx, ids)) });
     }
 
-    private static async Task UpdateUser(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task UpdateUser(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "update_user");
+        var caller = await CallerAsync(ctx, ids);
+        IdentityAdminService.Authorize(caller, "update_user");
         var body = await BodyAsync(ctx, "user");
-        var user = await ids.UpdateUserAsync(id, IdentityApi.Str(body, "name"), IdentityApi.Str(body, "password"), IdentityApi.Bool(body, "enabled"),
+        var user = await admin.UpdateUserAsync(caller, id, IdentityApi.Str(body, "name"), IdentityApi.Str(body, "password"), IdentityApi.Bool(body, "enabled"),
             IdentityApi.Str(body, "default_project_id"), IdentityApi.Str(body, "email"), IdentityApi.Str(body, "description"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { user = UserJson(user, Url(ctx, ids)) });
     }
 
-    private static async Task DeleteUser(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task DeleteUser(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "delete_user");
-        await ids.DeleteUserAsync(id, ctx.RequestAborted);
+        await admin.DeleteUserAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task ListUserProjects(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task ListUserProjects(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        var caller = await IdentityApi.AuthenticateAsync(ctx, ids);
-        if (!caller.IsAdmin && caller.User.Id != id)
-        {
-            throw KuraException.Forbidden("You are not authorized to perform the requested action: identity:list_user_projects.");
-        }
-
-        _ = await ids.Store.FindUserAsync(id, ctx.RequestAborted) ?? throw IdentityService.NotFound("user", id);
         var baseUrl = BaseUrl.Of(ctx, ids.Options.PublicUrl);
-        var projects = new List<object>();
-        foreach (var projectId in (await ids.Store.ListAssignmentsAsync(new AssignmentFilter(id, null, null), ctx.RequestAborted)).Select(a => a.ProjectId).Distinct())
-        {
-            if (await ids.Store.FindProjectAsync(projectId, ctx.RequestAborted) is { } project)
-            {
-                projects.Add(ProjectJson(project, baseUrl));
-            }
-        }
-
+        var projects = (await admin.ListUserProjectsAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted)).Select(p => ProjectJson(p, baseUrl));
         await Json.WriteAsync(ctx, 200, new { projects, links = Links(ctx, Url(ctx, ids), $"/users/{id}/projects") });
     }
 
     // ---- roles and assignments -----------------------------------------------------------------------------
 
-    private static async Task ListRoles(HttpContext ctx, IdentityService ids)
+    internal static async Task ListRoles(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_roles");
-        var roles = await ids.Store.ListRolesAsync(Query(ctx, "name"), ctx.RequestAborted);
+        var roles = await admin.ListRolesAsync(await CallerAsync(ctx, ids), Query(ctx, "name"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { roles = roles.Select(r => RoleJson(r, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), "/roles") });
     }
 
-    private static async Task CreateRole(HttpContext ctx, IdentityService ids)
+    internal static async Task CreateRole(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "create_role");
+        var caller = await CallerAsync(ctx, ids);
+        IdentityAdminService.Authorize(caller, "create_role");
         var body = await BodyAsync(ctx, "role");
-        var role = await ids.CreateRoleAsync(IdentityApi.Str(body, "name") ?? throw IdentityApi.Malformed("name"), IdentityApi.Str(body, "description"), ctx.RequestAborted);
+        var role = await admin.CreateRoleAsync(caller, IdentityApi.Str(body, "name") ?? throw IdentityApi.Malformed("name"), IdentityApi.Str(body, "description"), ctx.RequestAborted);
         await Json.WriteAsync(ctx, 201, new { role = RoleJson(role, Url(ctx, ids)) });
     }
 
-    private static async Task ShowRole(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task ShowRole(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "get_role");
-        var role = await ids.Store.FindRoleAsync(id, ctx.RequestAborted) ?? throw IdentityService.NotFound("role", id);
+        var role = await admin.GetRoleAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { role = RoleJson(role, Url(ctx, ids)) });
     }
 
-    private static async Task DeleteRole(HttpContext ctx, string id, IdentityService ids)
+    internal static async Task DeleteRole(HttpContext ctx, string id, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "delete_role");
-        await ids.DeleteRoleAsync(id, ctx.RequestAborted);
+        await admin.DeleteRoleAsync(await CallerAsync(ctx, ids), id, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task ListGrants(HttpContext ctx, string projectId, string userId, IdentityService ids)
+    internal static async Task ListGrants(HttpContext ctx, string projectId, string userId, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_grants");
-        var roles = await ids.Store.ListRolesForAsync(userId, projectId, ctx.RequestAborted);
+        var roles = await admin.ListGrantsAsync(await CallerAsync(ctx, ids), projectId, userId, ctx.RequestAborted);
         await Json.WriteAsync(ctx, 200, new { roles = roles.Select(r => RoleJson(r, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), $"/projects/{projectId}/users/{userId}/roles") });
     }
 
-    private static async Task Grant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids)
+    internal static async Task Grant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "create_grant");
-        await ids.GrantAsync(projectId, userId, roleId, ctx.RequestAborted);
+        await admin.GrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task CheckGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids)
+    internal static async Task CheckGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "check_grant");
-        if (!await ids.HasGrantAsync(projectId, userId, roleId, ctx.RequestAborted))
-        {
-            throw KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
-        }
-
+        await admin.CheckGrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task RevokeGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids)
+    internal static async Task RevokeGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "revoke_grant");
-        await ids.RevokeGrantAsync(projectId, userId, roleId, ctx.RequestAborted);
+        await admin.RevokeGrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
     /// <summary><c>GET /v3/role_assignments</c> with the user, project and role filters and <c>include_names</c>.</summary>
-    private static async Task ListAssignments(HttpContext ctx, IdentityService ids)
+    internal static async Task ListAssignments(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
-        await AdminAsync(ctx, ids, "list_role_assignments");
         var v3 = Url(ctx, ids);
-        var ct = ctx.RequestAborted;
         var onlyOtherScopes = Query(ctx, "scope.domain.id") is not null || Query(ctx, "group.id") is not null || Query(ctx, "scope.system") is not null;
-        var assignments = onlyOtherScopes
-            ? []
-            : await ids.Store.ListAssignmentsAsync(new AssignmentFilter(Query(ctx, "user.id"), Query(ctx, "scope.project.id"), Query(ctx, "role.id")), ct);
         var names = Query(ctx, "include_names") is { } n && n is not ("0" or "false" or "False");
+        var assignments = await admin.ListAssignmentsAsync(await CallerAsync(ctx, ids),
+            new AssignmentFilter(Query(ctx, "user.id"), Query(ctx, "scope.project.id"), Query(ctx, "role.id")), onlyOtherScopes, names, ctx.RequestAborted);
 
         var result = new List<object>();
-        foreach (var a in assignments)
+        foreach (var view in assignments)
         {
+            var a = view.Assignment;
             object role = new { id = a.RoleId };
             object user = new { id = a.UserId };
             object project = new { id = a.ProjectId };
             if (names)
             {
-                var r = await ids.Store.FindRoleAsync(a.RoleId, ct);
-                var u = await ids.Store.FindUserAsync(a.UserId, ct);
-                var p = await ids.Store.FindProjectAsync(a.ProjectId, ct);
-                var ud = u is null ? null : await ids.Store.FindDomainAsync(u.DomainId, ct);
-                var pd = p is null ? null : await ids.Store.FindDomainAsync(p.DomainId, ct);
-                role = new { id = a.RoleId, name = r?.Name };
-                user = new { id = a.UserId, name = u?.Name, domain = new { id = ud?.Id, name = ud?.Name } };
-                project = new { id = a.ProjectId, name = p?.Name, domain = new { id = pd?.Id, name = pd?.Name } };
+                role = new { id = a.RoleId, name = view.Role?.Name };
+                user = new { id = a.UserId, name = view.User?.Name, domain = new { id = view.UserDomain?.Id, name = view.UserDomain?.Name } };
+                project = new { id = a.ProjectId, name = view.Project?.Name, domain = new { id = view.ProjectDomain?.Id, name = view.ProjectDomain?.Name } };
             }
 
             result.Add(new

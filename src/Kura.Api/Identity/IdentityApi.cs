@@ -123,9 +123,7 @@ public static class IdentityApi
                 throw new KuraException(ErrorKind.Unauthorized, "Kura's identity service issues project-scoped and unscoped tokens only.");
             }
         }
-        else if (!explicitlyUnscoped && user.DefaultProjectId is not null &&
-                 await ids.Store.FindProjectAsync(user.DefaultProjectId, ctx.RequestAborted) is { Enabled: true } defaultProject &&
-                 (await ids.Store.ListRolesForAsync(user.Id, defaultProject.Id, ctx.RequestAborted)).Count > 0)
+        else if (!explicitlyUnscoped && await ids.DefaultProjectAsync(user, ctx.RequestAborted) is { } defaultProject)
         {
             // As Keystone: with no scope, a token is scoped to the user's default project when the user has a role there.
             project = defaultProject;

@@ -127,7 +127,7 @@ public static class NhnApi
             throw NhnException.PermissionDenied("the token is not valid for this appkey");
         }
 
-        return new Caller(info.User.Id, project.Id, info.Roles.Select(r => r.Name.ToLowerInvariant()).SelectMany(r => r == "admin" ? new[] { "member", "reader" } : [r]).Distinct().ToArray());
+        return info.AsCaller(cloudAdmin: false);
     }
 
     private static string Text(JsonElement parent, string name) =>

@@ -31,9 +31,21 @@ public sealed partial class ImageService
     /// <summary>What the caller's project stores against its storage quota (the dashboard's usage bar).</summary>
     public async Task<ProjectStorage> StorageOfAsync(Caller caller, CancellationToken ct)
     {
+        var usage = await UsageAsync(caller, ct);
+        return new ProjectStorage(usage.Images, usage.StoredBytes, usage.StorageQuota);
+    }
+
+    /// <summary>
+    /// The caller's project's usage and limits, in one place for every dialect (Glance's <c>/v2/info/usage</c>,
+    /// ConoHa's <c>/v2/images/total</c>, the dashboard): the storage limit is the one uploads enforce
+    /// (<see cref="ImageDataWriter.StorageQuotaAsync"/>), the image count limit <c>Images:ImageCountQuota</c>.
+    /// </summary>
+    public async Task<ImageUsage> UsageAsync(Caller caller, CancellationToken ct)
+    {
         var owner = caller.ProjectId ?? throw KuraException.Forbidden("The token is not scoped to a project.");
         var usage = await store.GetUsageAsync(owner, ct);
-        return new ProjectStorage(usage.Images, usage.StoredBytes, await StorageQuotaAsync(owner, ct));
+        return new ImageUsage(usage.Images, usage.StoredBytes, usage.StagedBytes, usage.Uploading,
+            await writer.StorageQuotaAsync(owner, ct), options.ImageCountQuota > 0 ? options.ImageCountQuota : null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Project {ProjectId} image-size quota set to {Bytes} bytes")]
@@ -42,3 +54,6 @@ public sealed partial class ImageService
 
 /// <summary>A project's images, the bytes their data holds, and its storage quota in bytes (null: unlimited).</summary>
 public sealed record ProjectStorage(long Images, long StoredBytes, long? Quota);
+
+/// <summary>A project's usage (images, stored and staged bytes, images being written) and its limits (null: unlimited).</summary>
+public sealed record ImageUsage(long Images, long StoredBytes, long StagedBytes, long Uploading, long? StorageQuota, long? ImageCountQuota);

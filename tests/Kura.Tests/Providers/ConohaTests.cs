@@ -90,6 +90,17 @@ public sealed class ConohaTests(ConohaFixture fixture) : IClassFixture<ConohaFix
     }
 
     [Fact]
+    public async Task Glances_usage_reports_the_projects_image_size_quota_that_uploads_enforce()
+    {
+        var account = await Host.CreateAccountAsync("usage-limit");
+        var usage = await Host.SendJsonAsync(HttpMethod.Get, "v2/info/usage", account.Token, null);
+        Assert.Equal(50 * 1024, usage["usage"]!["image_size_total"]!["limit"]!.GetValue<long>());
+        await Host.SendJsonAsync(HttpMethod.Put, "v2/quota", account.Token, JsonNode.Parse("""{"quota":{"image_size":"550GB"}}"""));
+        usage = await Host.SendJsonAsync(HttpMethod.Get, "v2/info/usage", account.Token, null);
+        Assert.Equal(550 * 1024, usage["usage"]!["image_size_total"]!["limit"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Usage_counts_the_bytes_of_the_projects_images()
     {
         var account = await Host.CreateAccountAsync("usage");
