@@ -14,6 +14,7 @@ using Kura.Identity;
 using Kura.Server.Cluster;
 using Kura.Server.Imports;
 using Kura.Storage.Postgres;
+using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
@@ -105,12 +106,12 @@ public static class KuraServer
                 services.AddSingleton(sp => new SqliteDatabase(dbPath, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
                 // The embedded file has one writer, this process: what it read stays exact until it writes.
                 services.AddSingleton(new CatalogVersion(shared: false));
-                services.AddSingleton<SqliteImageStore>();
-                services.AddSingleton<IImageStore>(sp => new VersionedImageStore(sp.GetRequiredService<SqliteImageStore>(), sp.GetRequiredService<CatalogVersion>()));
-                services.AddSingleton<IIdentityStore, SqliteIdentityStore>();
-                services.AddSingleton<IMetadefStore, SqliteMetadefStore>();
-                services.AddSingleton<ITaskStore, SqliteTaskStore>();
-                services.AddSingleton<ILeaseStore, SqliteLeaseStore>();
+                services.AddSingleton(sp => new RelationalImageStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<IImageStore>(sp => new VersionedImageStore(sp.GetRequiredService<RelationalImageStore>(), sp.GetRequiredService<CatalogVersion>()));
+                services.AddSingleton<IIdentityStore>(sp => new RelationalIdentityStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<IMetadefStore>(sp => new RelationalMetadefStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<ITaskStore>(sp => new RelationalTaskStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<ILeaseStore>(sp => new RelationalLeaseStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<SqliteDatabase>().MigrateAsync(ct));
                 // An embedded file has one node: whatever an earlier process left in progress is dead at start.
                 services.PostConfigure<ClusterOptions>(o => o.SingleNode = true);
@@ -120,11 +121,11 @@ public static class KuraServer
                     ?? throw new InvalidOperationException("Database:Type Postgres needs Database:ConnectionString.");
                 services.AddSingleton(sp => new PostgresDatabase(connectionString, sp.GetRequiredService<ILogger<PostgresDatabase>>()));
                 services.AddSingleton(new CatalogVersion(shared: true));
-                services.AddSingleton<IImageStore, PostgresImageStore>();
-                services.AddSingleton<IIdentityStore, PostgresIdentityStore>();
-                services.AddSingleton<IMetadefStore, PostgresMetadefStore>();
-                services.AddSingleton<ITaskStore, PostgresTaskStore>();
-                services.AddSingleton<ILeaseStore, PostgresLeaseStore>();
+                services.AddSingleton<IImageStore>(sp => new RelationalImageStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<IIdentityStore>(sp => new RelationalIdentityStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<IMetadefStore>(sp => new RelationalMetadefStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<ITaskStore>(sp => new RelationalTaskStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<ILeaseStore>(sp => new RelationalLeaseStore(sp.GetRequiredService<PostgresDatabase>()));
                 services.AddSingleton<PostgresChangeListener>();
                 services.AddHostedService<PostgresListenerService>();
                 services.AddSingleton<Func<CancellationToken, Task>>(sp => ct => sp.GetRequiredService<PostgresDatabase>().MigrateAsync(ct));

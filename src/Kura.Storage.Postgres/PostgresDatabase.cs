@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Reflection;
+using Kura.Storage.Relational;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -9,7 +11,7 @@ namespace Kura.Storage.Postgres;
 /// numbered migrations (<c>Migrations/NNNN_name.sql</c>) applied in order under an advisory lock, so that nodes
 /// starting together migrate once.
 /// </summary>
-public sealed partial class PostgresDatabase : IAsyncDisposable
+public sealed partial class PostgresDatabase : RelationalDatabase, IAsyncDisposable
 {
     /// <summary>The advisory-lock key that serializes migrations across nodes ("kura" in ASCII).</summary>
     private const long MigrationLock = 0x6b757261;
@@ -40,6 +42,12 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => _source.OpenConnectionAsync(ct);
 
+    /// <summary>SQLSTATE 23505 is how PostgreSQL reports a unique or primary-key violation.</summary>
+    public override SqlDialect Dialect { get; } = SqlDialect.Postgres(
+        ex => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }, PostgresChangeListener.Channel);
+
+    public override async ValueTask<RelationalSession> SessionAsync(CancellationToken ct) => new PostgresSession(await OpenAsync(ct));
+
     /// <summary>A connection outside the pool's normal use, for LISTEN.</summary>
     internal NpgsqlConnection CreateConnection() => _source.CreateConnection();
 
@@ -67,7 +75,7 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
                 current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
             }
 
-            foreach (var (version, name, sql) in LoadMigrations())
+            foreach (var (version, name, sql) in SchemaMigrations.Embedded(typeof(PostgresDatabase).Assembly, "Kura.Storage.Postgres.Migrations."))
             {
                 if (version <= current)
                 {
@@ -100,22 +108,6 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
-
-    private static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "Kura.Storage.Postgres.Migrations.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var file = resource[prefix.Length..^".sql".Length];
-            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            yield return (version, file[5..], reader.ReadToEnd());
-        }
-    }
-
-    /// <summary>SQLSTATE 23505: a unique or primary-key violation.</summary>
-    public static bool IsUniqueViolation(PostgresException ex) => ex.SqlState == PostgresErrorCodes.UniqueViolation;
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 

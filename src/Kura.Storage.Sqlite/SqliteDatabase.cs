@@ -1,4 +1,5 @@
 using System.Reflection;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Kura.Storage.Sqlite;
 /// <see cref="SqliteSession"/>: an open connection from Kura's own pool that keeps its prepared statements, so a
 /// hot query is parsed once per connection rather than once per request.
 /// </summary>
-public sealed partial class SqliteDatabase : IDisposable
+public sealed partial class SqliteDatabase : RelationalDatabase, IDisposable
 {
     /// <summary>Open connections kept between requests; more may be open at once, the rest are closed on return.</summary>
     private const int IdleSessions = 16;
@@ -65,6 +66,11 @@ public sealed partial class SqliteDatabase : IDisposable
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
+
+    /// <summary>SQLITE_CONSTRAINT (19) is how SQLite reports a unique or primary-key violation.</summary>
+    public override SqlDialect Dialect { get; } = SqlDialect.Sqlite(ex => ex is SqliteException { SqliteErrorCode: 19 });
+
+    public override async ValueTask<RelationalSession> SessionAsync(CancellationToken ct) => await RentAsync(ct);
 
     /// <summary>Borrows an open connection with its statement cache; disposing the session gives it back.</summary>
     public async ValueTask<SqliteSession> RentAsync(CancellationToken ct)
@@ -127,7 +133,7 @@ public sealed partial class SqliteDatabase : IDisposable
             current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        foreach (var (version, name, sql) in LoadMigrations())
+        foreach (var (version, name, sql) in SchemaMigrations.Embedded(typeof(SqliteDatabase).Assembly, "Kura.Storage.Sqlite.Migrations."))
         {
             if (version <= current)
             {
@@ -166,22 +172,6 @@ public sealed partial class SqliteDatabase : IDisposable
 
         return current;
     }
-
-    private static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
-    {
-        var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "Kura.Storage.Sqlite.Migrations.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var file = resource[prefix.Length..^".sql".Length];
-            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            yield return (version, file[5..], reader.ReadToEnd());
-        }
-    }
-
-    /// <summary>SQLITE_CONSTRAINT (19): a unique or primary-key violation.</summary>
-    public static bool IsUniqueViolation(SqliteException ex) => ex.SqliteErrorCode == 19;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
     private partial void LogMigrated(int version, string name);

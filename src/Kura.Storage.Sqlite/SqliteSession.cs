@@ -1,3 +1,5 @@
+using System.Data.Common;
+using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Storage.Sqlite;
@@ -7,7 +9,7 @@ namespace Kura.Storage.Sqlite;
 /// <see cref="Command"/> hands out a cached command with its parameters cleared: bind, execute, and do not
 /// dispose it (the session owns it). Disposing the session returns the connection to the pool.
 /// </summary>
-public sealed class SqliteSession : IAsyncDisposable
+public sealed class SqliteSession : RelationalSession
 {
     /// <summary>Distinct statements kept per connection (list pages vary with their filters); past this the cache starts over.</summary>
     private const int MaxStatements = 128;
@@ -26,7 +28,7 @@ public sealed class SqliteSession : IAsyncDisposable
     internal bool IsReusable => Connection.State == System.Data.ConnectionState.Open;
 
     /// <summary>The prepared command for <paramref name="sql"/>, parameters cleared, enlisted in <paramref name="tx"/>.</summary>
-    public SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    public override SqliteCommand Command(string sql, DbTransaction? tx = null)
     {
         if (!_commands.TryGetValue(sql, out var cmd))
         {
@@ -41,14 +43,14 @@ public sealed class SqliteSession : IAsyncDisposable
         }
 
         cmd.Parameters.Clear();
-        cmd.Transaction = tx;
+        cmd.Transaction = (SqliteTransaction?)tx;
         return cmd;
     }
 
-    public async Task<SqliteTransaction> BeginTransactionAsync(CancellationToken ct) =>
-        (SqliteTransaction)await Connection.BeginTransactionAsync(ct);
+    public override async Task<DbTransaction> BeginTransactionAsync(CancellationToken ct) =>
+        await Connection.BeginTransactionAsync(ct);
 
-    public ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
         _owner.Return(this);
         return ValueTask.CompletedTask;

@@ -1,6 +1,7 @@
 using Kura.Domain;
 using Kura.Domain.Images;
 using Kura.Domain.Policy;
+using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
 using Kura.Tests.Support;
 
@@ -140,7 +141,7 @@ public sealed class ImagePolicyTests : IAsyncLifetime
     [Fact]
     public async Task ProjectImageSizeQuota_is_the_projects_own_or_the_default()
     {
-        var store = new SqliteImageStore(_db.Database);
+        var store = new RelationalImageStore(_db.Database);
         IImageRule rule = new ProjectImageSizeQuota(store, 50L << 30, 500L << 30);
         Assert.Equal(50L << 30, await rule.StorageQuotaAsync("p", CancellationToken.None));
         await store.SetStorageQuotaAsync("p", 550L << 30, CancellationToken.None);
@@ -158,7 +159,7 @@ public sealed class ImagePolicyTests : IAsyncLifetime
     [InlineData(551, false)]
     public void ProjectImageSizeQuota_plans_are_the_default_plus_whole_steps(long gb, bool allowed)
     {
-        var rule = new ProjectImageSizeQuota(new SqliteImageStore(_db.Database), 50L << 30, 500L << 30);
+        var rule = new ProjectImageSizeQuota(new RelationalImageStore(_db.Database), 50L << 30, 500L << 30);
         if (allowed)
         {
             rule.CheckPlan(gb << 30);
@@ -192,7 +193,7 @@ public sealed class ImagePolicyTests : IAsyncLifetime
     [Fact]
     public void Presets_compose_their_rules()
     {
-        var store = new SqliteImageStore(_db.Database);
+        var store = new RelationalImageStore(_db.Database);
         Assert.Empty(ImagePolicy.For(new PolicyOptions(), store).Rules);
         Assert.Equal(
             [typeof(OsTypeRequired), typeof(PrivateOrSharedVisibility), typeof(PublicImagesUndeletable), typeof(NoReservedTags), typeof(DownloadNeedsPermission)],

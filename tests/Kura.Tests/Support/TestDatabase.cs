@@ -3,6 +3,7 @@ using Kura.Domain.Images;
 using Kura.Domain.Imports;
 using Kura.Identity;
 using Kura.Storage.Postgres;
+using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,13 +36,13 @@ public abstract class TestDatabase : IAsyncLifetime
 
         public string Directory => _db.Directory;
 
-        public override IImageStore Images => new SqliteImageStore(_db.Database);
+        public override IImageStore Images => new RelationalImageStore(_db.Database);
 
-        public override IIdentityStore Identity => new SqliteIdentityStore(_db.Database);
+        public override IIdentityStore Identity => new RelationalIdentityStore(_db.Database);
 
-        public override ILeaseStore Leases => new SqliteLeaseStore(_db.Database);
+        public override ILeaseStore Leases => new RelationalLeaseStore(_db.Database);
 
-        public override ITaskStore Tasks => new SqliteTaskStore(_db.Database);
+        public override ITaskStore Tasks => new RelationalTaskStore(_db.Database);
 
         public override Task InitializeAsync() => _db.InitializeAsync();
 
@@ -53,13 +54,13 @@ public abstract class TestDatabase : IAsyncLifetime
         private string _name = null!;
         private PostgresDatabase _db = null!;
 
-        public override IImageStore Images => new PostgresImageStore(_db);
+        public override IImageStore Images => new RelationalImageStore(_db);
 
-        public override IIdentityStore Identity => new PostgresIdentityStore(_db);
+        public override IIdentityStore Identity => new RelationalIdentityStore(_db);
 
-        public override ILeaseStore Leases => new PostgresLeaseStore(_db);
+        public override ILeaseStore Leases => new RelationalLeaseStore(_db);
 
-        public override ITaskStore Tasks => new PostgresTaskStore(_db);
+        public override ITaskStore Tasks => new RelationalTaskStore(_db);
 
         public override async Task InitializeAsync()
         {

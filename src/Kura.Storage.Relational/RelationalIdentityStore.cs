@@ -1,17 +1,18 @@
+using System.Data.Common;
 using Kura.Identity;
-using Kura.Storage.Relational;
-using Npgsql;
 
-
-namespace Kura.Storage.Postgres;
+namespace Kura.Storage.Relational;
 
 /// <summary>
-/// The built-in identity service's tables in PostgreSQL. Every value reaches SQL as a parameter. Writes that can
-/// invalidate a validated token (revocation, a disabled user or project, a removed role) are announced on the
-/// <c>kura_identity</c> channel, so that every node drops its token cache at once (<see cref="PostgresChangeListener"/>).
+/// The built-in identity service's tables in a relational database. Every value reaches SQL as a parameter. Writes
+/// that can invalidate a validated token (revocation, a disabled user or project, a removed role) are announced
+/// with the dialect's <see cref="SqlDialect.IdentityChanged"/> (PostgreSQL's NOTIFY), so that every node drops its
+/// token cache at once.
 /// </summary>
-public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
+public sealed class RelationalIdentityStore(RelationalDatabase db) : IIdentityStore
 {
+    private readonly SqlDialect _d = db.Dialect;
+
     private const string ProjectColumns = "id, name, domain_id, description, enabled, appkey";
     private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash, failed_auth_count, failed_auth_at";
     private const string TokenColumns = "digest, user_id, project_id, methods, issued_at, expires_at, audit_ids";
@@ -121,27 +122,24 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
             t.Digest, t.UserId, t.ProjectId, string.Join(',', t.Methods), Micros.From(t.IssuedAt), Micros.From(t.ExpiresAt), string.Join(',', t.AuditIds));
 
     public Task<TokenRecord?> FindTokenAsync(string digest, CancellationToken ct) =>
-        SingleAsync($"SELECT {TokenColumns} FROM tokens WHERE digest = @a AND NOT revoked", r => new TokenRecord(
+        SingleAsync($"SELECT {TokenColumns} FROM tokens WHERE digest = @a AND revoked = {_d.False}", r => new TokenRecord(
             r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3).Split(','),
             Micros.To(r.GetInt64(4)), Micros.To(r.GetInt64(5)), r.GetString(6).Split(',')), ct, digest);
 
     public Task<TokenInfo?> FindTokenInfoAsync(string digest, CancellationToken ct) =>
-        SingleAsync("""
+        SingleAsync($"""
             SELECT t.digest, t.user_id, t.project_id, t.methods, t.issued_at, t.expires_at, t.audit_ids,
                    u.id, u.name, u.domain_id, u.enabled, u.default_project_id, u.email, u.description,
                    ud.id, ud.name, ud.description, ud.enabled,
                    p.id, p.name, p.domain_id, p.description, p.enabled,
                    pd.id, pd.name, pd.description, pd.enabled,
-                   ARRAY(SELECT r.id FROM role_assignments a JOIN roles r ON r.id = a.role_id
-                         WHERE a.user_id = t.user_id AND a.project_id = t.project_id ORDER BY r.name),
-                   ARRAY(SELECT r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
-                         WHERE a.user_id = t.user_id AND a.project_id = t.project_id ORDER BY r.name)
+                   {_d.TokenRolesJson}
             FROM tokens t
             JOIN users u ON u.id = t.user_id
             JOIN domains ud ON ud.id = u.domain_id
             LEFT JOIN projects p ON p.id = t.project_id
             LEFT JOIN domains pd ON pd.id = p.domain_id
-            WHERE t.digest = @a AND NOT t.revoked
+            WHERE t.digest = @a AND t.revoked = {_d.False}
             """, r =>
         {
             var token = new TokenRecord(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3).Split(','),
@@ -151,32 +149,21 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
             var userDomain = new IdentityDomain(r.GetString(14), r.GetString(15), r.GetString(16), r.GetBoolean(17));
             Project? project = r.IsDBNull(18) ? null : new Project(r.GetString(18), r.GetString(19), r.GetString(20), r.GetString(21), r.GetBoolean(22));
             IdentityDomain? projectDomain = r.IsDBNull(23) ? null : new IdentityDomain(r.GetString(23), r.GetString(24), r.GetString(25), r.GetBoolean(26));
-            var list = r.GetFieldValue<string[]>(27).Zip(r.GetFieldValue<string[]>(28), (id, name) => new Role(id, name, null, null)).ToList();
+            using var roles = System.Text.Json.JsonDocument.Parse(r.GetString(27));
+            var list = roles.RootElement.EnumerateArray().Select(x => new Role(x[0].GetString()!, x[1].GetString()!, null, null)).ToList();
             return new TokenInfo(token, user, userDomain, project, projectDomain, list);
         }, ct, digest);
 
     public async Task<bool> RevokeTokenAsync(string digest, CancellationToken ct) =>
-        await ChangeAsync("UPDATE tokens SET revoked = TRUE WHERE digest = @a AND NOT revoked", ct, digest) > 0;
+        await ChangeAsync($"UPDATE tokens SET revoked = {_d.True} WHERE digest = @a AND revoked = {_d.False}", ct, digest) > 0;
 
     public Task RevokeTokensOfUserAsync(string userId, CancellationToken ct) =>
-        ChangeAsync("UPDATE tokens SET revoked = TRUE WHERE user_id = @a", ct, userId);
+        ChangeAsync($"UPDATE tokens SET revoked = {_d.True} WHERE user_id = @a", ct, userId);
 
     public Task<int> DeleteExpiredTokensAsync(DateTimeOffset before, CancellationToken ct) =>
         ExecuteAsync("DELETE FROM tokens WHERE expires_at < @a", ct, Micros.From(before));
 
-    // ---- plumbing: parameters @a, @b, … in argument order ---------------------------------------------------------
-
-    private static void Bind(NpgsqlCommand cmd, object?[] args)
-    {
-        for (var i = 0; i < args.Length; i++)
-        {
-            // A null goes as text: every nullable parameter here is compared with a text column.
-            var name = ((char)('a' + i)).ToString();
-            cmd.Parameters.Add(args[i] is { } value
-                ? new NpgsqlParameter(name, value)
-                : new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value });
-        }
-    }
+    // ---- plumbing: positional parameters @a, @b, … ---------------------------------------------------------
 
     private Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args) => WriteAsync(sql, announce: false, ct, args);
 
@@ -185,15 +172,11 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
 
     private async Task<int> WriteAsync(string sql, bool announce, CancellationToken ct, object?[] args)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        Bind(cmd, args);
-        var changed = await cmd.ExecuteNonQueryAsync(ct);
-        if (announce)
+        await using var session = await db.SessionAsync(ct);
+        var changed = await session.Command(sql).BindPositional(args).ExecuteNonQueryAsync(ct);
+        if (announce && _d.IdentityChanged is { } notice)
         {
-            await using var notify = new NpgsqlCommand($"NOTIFY {PostgresChangeListener.Channel}", connection);
-            await notify.ExecuteNonQueryAsync(ct);
+            await session.Command(notice).ExecuteNonQueryAsync(ct);
         }
 
         return changed;
@@ -204,31 +187,29 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
     private Task<bool> TryChangeAsync(string sql, CancellationToken ct, params object?[] args) => UnlessDuplicateAsync(ChangeAsync(sql, ct, args));
 
     /// <summary>True when the write changed a row; false when it changed none or would have duplicated a unique key.</summary>
-    private static async Task<bool> UnlessDuplicateAsync(Task<int> write)
+    private async Task<bool> UnlessDuplicateAsync(Task<int> write)
     {
         try
         {
             return await write > 0;
         }
-        catch (PostgresException ex) when (PostgresDatabase.IsUniqueViolation(ex))
+        catch (Exception ex) when (_d.IsUniqueViolation(ex))
         {
             return false;
         }
     }
 
-    private async Task<T?> SingleAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
+    private async Task<T?> SingleAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct, params object?[] args)
         where T : class
     {
         var list = await ListAsync(sql, read, ct, args);
         return list.Count > 0 ? list[0] : null;
     }
 
-    private async Task<IReadOnlyList<T>> ListAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object?[] args)
+    private async Task<IReadOnlyList<T>> ListAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct, params object?[] args)
     {
-        await using var connection = await db.OpenAsync(ct);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        Bind(cmd, args);
+        await using var session = await db.SessionAsync(ct);
+        var cmd = session.Command(sql).BindPositional(args);
         var result = new List<T>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -239,14 +220,14 @@ public sealed class PostgresIdentityStore(PostgresDatabase db) : IIdentityStore
         return result;
     }
 
-    private static IdentityDomain ReadDomain(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3));
+    private static IdentityDomain ReadDomain(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3));
 
-    private static Project ReadProject(NpgsqlDataReader r) =>
+    private static Project ReadProject(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)) { Appkey = r.IsDBNull(5) ? null : r.GetString(5) };
 
-    private static Role ReadRole(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), null, r.IsDBNull(2) ? null : r.GetString(2));
+    private static Role ReadRole(DbDataReader r) => new(r.GetString(0), r.GetString(1), null, r.IsDBNull(2) ? null : r.GetString(2));
 
-    private static User ReadUser(NpgsqlDataReader r) =>
+    private static User ReadUser(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetBoolean(3),
             r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6))
         {
