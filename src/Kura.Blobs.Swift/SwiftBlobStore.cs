@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Kura.Domain.Blobs;
@@ -131,7 +130,7 @@ public sealed class SwiftBlobStore : IBlobStore, IDisposable
             var request = new HttpRequestMessage(HttpMethod.Get, SwiftClient.ObjectPath(_container, key));
             if (range is { } r)
             {
-                request.Headers.Range = new RangeHeaderValue(r.From, r.To);
+                request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(r.From, r.To);
             }
 
             return request;
@@ -174,7 +173,7 @@ public sealed class SwiftBlobStore : IBlobStore, IDisposable
         using var delete = await _client.SendAsync(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Delete, SwiftClient.ObjectPath(_container, key) + (large ? "?multipart-manifest=delete" : ""));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
             return request;
         }, ct);
         if (delete.StatusCode != HttpStatusCode.NotFound)
