@@ -21,11 +21,11 @@ public static class OperationsApi
     }
 
     /// <summary>OK when the database answers (a read of the node leases, the smallest table).</summary>
-    private static async Task<IResult> HealthAsync(ILeaseStore leases, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> HealthAsync(RecoveryService cluster, CancellationToken ct)
     {
         try
         {
-            await leases.ListLiveNodesAsync(clock.GetUtcNow(), ct);
+            await cluster.LiveNodesAsync(ct);
             return Results.Text("OK", "text/plain");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -34,7 +34,7 @@ public static class OperationsApi
         }
     }
 
-    private static async Task<IResult> MetricsAsync(KuraMetrics metrics, IImageStore images, CancellationToken ct)
+    private static async Task<IResult> MetricsAsync(KuraMetrics metrics, ImageService images, CancellationToken ct)
     {
         IReadOnlyDictionary<string, long> byStatus;
         try

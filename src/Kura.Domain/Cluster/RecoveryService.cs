@@ -62,6 +62,9 @@ public sealed partial class RecoveryService(
     /// <summary>A clean stop: give up the lease so that other nodes need not wait for it to run out.</summary>
     public Task LeaveAsync(CancellationToken ct) => leases.RemoveNodeAsync(node.Id, ct);
 
+    /// <summary>The nodes whose lease is current (also the health check's probe of the database: the smallest table).</summary>
+    public Task<IReadOnlySet<string>> LiveNodesAsync(CancellationToken ct) => leases.ListLiveNodesAsync(clock.GetUtcNow(), ct);
+
     /// <summary>One recovery pass; data written after <paramref name="olderThan"/> is never deleted.</summary>
     public async Task RecoverAsync(DateTimeOffset olderThan, CancellationToken ct)
     {

@@ -28,6 +28,9 @@ public sealed partial class ImageService
         LogQuotaSet(owner, bytes);
     }
 
+    /// <summary>Images of every project by status, for the operator's metrics.</summary>
+    public Task<IReadOnlyDictionary<string, long>> CountByStatusAsync(CancellationToken ct) => store.CountByStatusAsync(ct);
+
     /// <summary>What the caller's project stores against its storage quota (the dashboard's usage bar).</summary>
     public async Task<ProjectStorage> StorageOfAsync(Caller caller, CancellationToken ct)
     {
