@@ -376,8 +376,8 @@ public sealed class RelationalImageStore(RelationalDatabase db) : IImageStore
         image.OsHashAlgo = r.IsDBNull(9) ? null : r.GetString(9);
         image.OsHashValue = r.IsDBNull(10) ? null : r.GetString(10);
         image.Protected = r.GetBoolean(11);
-        image.MinRam = r.GetInt32(12);
-        image.MinDisk = r.GetInt32(13);
+        image.MinRam = r.GetInt64(12);
+        image.MinDisk = r.GetInt64(13);
         image.Owner = r.IsDBNull(14) ? null : r.GetString(14);
         image.OsHidden = r.GetBoolean(15);
         image.UpdatedAt = Micros.To(r.GetInt64(17));

@@ -36,7 +36,7 @@ public static class ImageFormPage
     }
 
     private static Html Fields(DashboardRequest r, string? name, string? diskFormat, string? containerFormat, bool formats, string visibility,
-        bool isProtected, int minDisk, int minRam, IReadOnlyList<string> tags, IReadOnlyList<KeyValuePair<string, string>> properties)
+        bool isProtected, long minDisk, long minRam, IReadOnlyList<string> tags, IReadOnlyList<KeyValuePair<string, string>> properties)
     {
         var t = r.T;
         // Only an admin may make an image public; the domain refuses it for anybody else anyway.

@@ -30,9 +30,9 @@ public sealed class Image
 
     public bool Protected { get; set; }
 
-    public int MinRam { get; set; }
+    public long MinRam { get; set; }
 
-    public int MinDisk { get; set; }
+    public long MinDisk { get; set; }
 
     public string? Owner { get; set; }
 

@@ -153,8 +153,9 @@ internal static class ImagePatcher
         }
     }
 
-    internal static int NonNegative(string key, long value) =>
-        value is >= 0 and <= int.MaxValue
-            ? (int)value
+    /// <summary>Glance's schema sets a minimum of 0 and no maximum: any non-negative 64-bit value.</summary>
+    internal static long NonNegative(string key, long value) =>
+        value >= 0
+            ? value
             : throw KuraException.BadRequest($"Provided object does not match schema 'image': {value} is less than the minimum of 0\n\nFailed validating 'minimum' in schema['properties']['{key}']");
 }

@@ -61,6 +61,27 @@ public sealed class ContractDefectTests(KuraHostFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Minimums_take_any_non_negative_64_bit_value()
+    {
+        var account = await Kura.CreateAccountAsync("minimums");
+        var (status, body) = await SendAsync(HttpMethod.Post, "v2/images", account.Token, Json("""{"min_ram":2147483648,"min_disk":9007199254740993}"""));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(2147483648L, body!["min_ram"]!.GetValue<long>());
+        var id = body["id"]!.GetValue<string>();
+        Assert.Equal(9007199254740993L, (await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", account.Token, null))["min_disk"]!.GetValue<long>());
+
+        var patch = new StringContent("""[{"op":"replace","path":"/min_ram","value":9223372036854775807}]""", Encoding.UTF8, "application/openstack-images-v2.1-json-patch");
+        var (patched, after) = await SendAsync(HttpMethod.Patch, $"v2/images/{id}", account.Token, patch);
+        Assert.Equal(HttpStatusCode.OK, patched);
+        Assert.Equal(long.MaxValue, after!["min_ram"]!.GetValue<long>());
+
+        var (over, error) = await SendAsync(HttpMethod.Post, "v2/images", account.Token, Json("""{"min_ram":9223372036854775808}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, over);
+        Assert.Equal("400 Bad Request", error!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "v2/images", account.Token, Json("""{"min_disk":-1}"""))).Status);
+    }
+
+    [Fact]
     public async Task Tags_that_are_dot_segments_are_reachable_and_a_slash_is_no_tag()
     {
         var account = await Kura.CreateAccountAsync("dot-tags");
