@@ -143,6 +143,6 @@ public sealed record ImageForm(
 
     private static long Number(string key, string text) =>
         text.Trim().Length == 0 ? 0
-        : long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= int.MaxValue ? n
+        : long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
         : throw KuraException.BadRequest($"'{key}' must be a whole number, 0 or more.");
 }

@@ -1,6 +1,7 @@
 using Kura.Domain.Cluster;
 using Kura.Domain.Images;
 using Kura.Domain.Imports;
+using Kura.Domain.Metadefs;
 using Kura.Identity;
 using Kura.Storage.Postgres;
 using Kura.Storage.Relational;
@@ -26,6 +27,8 @@ public abstract class TestDatabase : IAsyncLifetime
 
     public abstract ITaskStore Tasks { get; }
 
+    public abstract IMetadefStore Metadefs { get; }
+
     public abstract Task InitializeAsync();
 
     public abstract Task DisposeAsync();
@@ -44,6 +47,8 @@ public abstract class TestDatabase : IAsyncLifetime
 
         public override ITaskStore Tasks => new RelationalTaskStore(_db.Database);
 
+        public override IMetadefStore Metadefs => new RelationalMetadefStore(_db.Database);
+
         public override Task InitializeAsync() => _db.InitializeAsync();
 
         public override Task DisposeAsync() => _db.DisposeAsync();
@@ -61,6 +66,8 @@ public abstract class TestDatabase : IAsyncLifetime
         public override ILeaseStore Leases => new RelationalLeaseStore(_db);
 
         public override ITaskStore Tasks => new RelationalTaskStore(_db);
+
+        public override IMetadefStore Metadefs => new RelationalMetadefStore(_db);
 
         public override async Task InitializeAsync()
         {
