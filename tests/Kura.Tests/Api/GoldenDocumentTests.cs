@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Api;
 

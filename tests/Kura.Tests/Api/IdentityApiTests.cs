@@ -1,8 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace Kura.Tests.Api;

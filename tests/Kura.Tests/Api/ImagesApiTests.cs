@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>Image records over HTTP: create, show, list with paging, delete (reference §1.5–§1.10).</summary>

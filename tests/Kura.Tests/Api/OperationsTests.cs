@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.RegularExpressions;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary><c>/healthcheck</c> as oslo.middleware answers it, and <c>/metrics</c> in Prometheus text.</summary>

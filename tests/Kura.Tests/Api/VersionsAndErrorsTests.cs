@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>Glance's version negotiation, request ids and WebOb-style error negotiation (reference §1.1–§1.3).</summary>

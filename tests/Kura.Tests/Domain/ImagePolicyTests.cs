@@ -2,7 +2,6 @@ using Kura.Domain;
 using Kura.Domain.Images;
 using Kura.Domain.Policy;
 using Kura.Storage.Sqlite;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Domain;
 

@@ -1,9 +1,5 @@
-using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static Kura.Tests.Providers.NhnFixture;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using static Kura.Tests.Providers.NhnFixture;
 
 namespace Kura.Tests.Providers;

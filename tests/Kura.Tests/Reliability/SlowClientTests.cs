@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Reliability;
 
 /// <summary>
