@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . conformance/lib.sh
+. bench/lib.sh
 N=${1:-100000}
 DURATION=${2:-10}
 command -v wrk >/dev/null || apt_install wrk wrk
@@ -98,16 +99,9 @@ PY
 DEEP_MARKER=${DEEP% *}; PAGES=${DEEP#* }
 
 WRK_DIR="$WORK/wrk"; mkdir -p "$WRK_DIR"
-cat >"$WRK_DIR/create.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["X-Auth-Token"] = "$TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"name": "bench-create", "disk_format": "raw", "container_format": "bare", "os_type": "linux"}'
-LUA
+write_create_lua "$WRK_DIR/create.lua" "$TOKEN"
 curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?owner=${PROJECTS[0]}&limit=1000" | json '"\n".join(i["id"] for i in d["images"])' >"$WRK_DIR/ids.txt"
-cat >"$WRK_DIR/patch.lua" <<LUA
-local ids = {}
-for line in io.lines("$WRK_DIR/ids.txt") do ids[#ids + 1] = line end
+{ lua_load_ids "$WRK_DIR/ids.txt"; cat <<LUA; } >"$WRK_DIR/patch.lua"
 local n = 0
 request = function()
   n = n + 1
@@ -116,9 +110,7 @@ request = function()
     {["X-Auth-Token"] = "$TOKEN", ["Content-Type"] = "application/openstack-images-v2.1-json-patch"}, body)
 end
 LUA
-cat >"$WRK_DIR/delete.lua" <<LUA
-local ids = {}
-for line in io.lines("$WRK_DIR/ids.txt") do ids[#ids + 1] = line end
+{ lua_load_ids "$WRK_DIR/ids.txt"; cat <<LUA; } >"$WRK_DIR/delete.lua"
 local i = 0
 request = function()
   i = i + 1

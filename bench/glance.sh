@@ -29,6 +29,7 @@
 set -euo pipefail
 set +m
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-100000}
 DURATION=${2:-5}
 MIN_REQUESTS=32
@@ -307,12 +308,7 @@ fresh_token() {
 wrk_run() {
   local lua=()
   if [ "$1" = create ]; then
-    cat >"$WRK_DIR/create.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["X-Auth-Token"] = "$TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"name": "bench-create", "disk_format": "raw", "container_format": "bare", "os_type": "linux"}'
-LUA
+    write_create_lua "$WRK_DIR/create.lua" "$TOKEN"
     lua=(-s "$WRK_DIR/create.lua")
   fi
   wrk -t2 -c16 -d"$2s" --timeout "${WRK_TIMEOUT}s" --latency -H "X-Auth-Token: $TOKEN" "${lua[@]}" \

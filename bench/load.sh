@@ -8,6 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . conformance/lib.sh
+. bench/lib.sh
 DURATION=${1:-600}
 CONNECTIONS=${2:-64}
 command -v wrk >/dev/null || apt_install wrk wrk
@@ -21,9 +22,7 @@ PROJECT=$(curl -s -H "X-Auth-Token: $TOKEN" "$BASE/identity/v3/projects?name=adm
 python3 bench/seed.py "$WORK/data/kura.db" 2000 "$PROJECT" >/dev/null
 curl -s -H "X-Auth-Token: $TOKEN" "$BASE/v2/images?limit=1000" | python3 -c 'import json,sys; print("\n".join(i["id"] for i in json.load(sys.stdin)["images"]))' >"$WORK/ids.txt"
 
-cat >"$WORK/mix.lua" <<LUA
-local ids = {}
-for line in io.lines("$WORK/ids.txt") do ids[#ids + 1] = line end
+{ lua_load_ids "$WORK/ids.txt"; cat <<LUA; } >"$WORK/mix.lua"
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 local mine, n = {}, 0

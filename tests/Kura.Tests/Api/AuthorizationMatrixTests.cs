@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>The parties of the matrix: an owner, members of its shared image in each status, a stranger, an admin.</summary>

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Api;
 
@@ -89,8 +86,7 @@ public sealed class GoldenDocumentTests(KuraHostFixture fixture) : IClassFixture
         var token = await Kura.AdminTokenAsync();
         var images = await Kura.SendJsonAsync(HttpMethod.Get, "v2/schemas/images", token, null);
         Assert.Equal(JsonNode.Parse(Golden("schema-image.json"))!.ToJsonString(), images["properties"]!["images"]!["items"]!.ToJsonString());
-        using var missing = await Kura.SendAsync(HttpMethod.Get, "v2/schemas/nothing", token);
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, "v2/schemas/nothing", token));
     }
 
     [Fact]

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>Image records over HTTP: create, show, list with paging, delete (reference §1.5–§1.10).</summary>
@@ -62,13 +57,10 @@ public sealed class ImagesApiTests(KuraHostFixture fixture) : IClassFixture<Kura
         var token = await Kura.AdminTokenAsync();
         var id = Guid.NewGuid().ToString();
         await Kura.CreateImageAsync(token, new JsonObject { ["id"] = id });
-        using var again = await Kura.SendAsync(HttpMethod.Post, "v2/images", token, new StringContent($"{{\"id\": \"{id}\"}}"));
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, await Kura.StatusAsync(HttpMethod.Post, "v2/images", token, new StringContent($"{{\"id\": \"{id}\"}}")));
 
-        using var deleted = await Kura.SendAsync(HttpMethod.Delete, $"v2/images/{id}", token);
-        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        using var reused = await Kura.SendAsync(HttpMethod.Post, "v2/images", token, new StringContent($"{{\"id\": \"{id}\"}}"));
-        Assert.Equal(HttpStatusCode.Conflict, reused.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await Kura.StatusAsync(HttpMethod.Delete, $"v2/images/{id}", token));
+        Assert.Equal(HttpStatusCode.Conflict, await Kura.StatusAsync(HttpMethod.Post, "v2/images", token, new StringContent($"{{\"id\": \"{id}\"}}")));
     }
 
     [Theory]
@@ -195,19 +187,14 @@ public sealed class ImagesApiTests(KuraHostFixture fixture) : IClassFixture<Kura
             Assert.StartsWith($"Failed to find image {id} to delete", (await KuraHost.ReadJsonAsync(again))["message"]!.GetValue<string>());
         }
 
-        using (var show = await Kura.SendAsync(HttpMethod.Get, $"v2/images/{id}", token))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, show.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, $"v2/images/{id}", token));
 
         var list = await Kura.SendJsonAsync(HttpMethod.Get, "v2/images?limit=1000", token, null);
         Assert.DoesNotContain(list["images"]!.AsArray(), i => i!["id"]!.GetValue<string>() == id);
 
         var guarded = (await Kura.CreateImageAsync(token, new JsonObject { ["protected"] = true }))["id"]!.GetValue<string>();
-        using var refused = await Kura.SendAsync(HttpMethod.Delete, $"v2/images/{guarded}", token);
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        using var stillThere = await Kura.SendAsync(HttpMethod.Get, $"v2/images/{guarded}", token);
-        Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, await Kura.StatusAsync(HttpMethod.Delete, $"v2/images/{guarded}", token));
+        Assert.Equal(HttpStatusCode.OK, await Kura.StatusAsync(HttpMethod.Get, $"v2/images/{guarded}", token));
     }
 
     [Fact]
@@ -215,13 +202,11 @@ public sealed class ImagesApiTests(KuraHostFixture fixture) : IClassFixture<Kura
     {
         var token = await Kura.AdminTokenAsync();
         var id = (await Kura.CreateImageAsync(token))["id"]!.GetValue<string>();
-        using var withBody = await Kura.SendAsync(HttpMethod.Get, $"v2/images/{id}", token, new StringContent("{}"));
-        Assert.Equal(HttpStatusCode.BadRequest, withBody.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, await Kura.StatusAsync(HttpMethod.Get, $"v2/images/{id}", token, new StringContent("{}")));
 
         foreach (var bad in new[] { "my-image-name", new string('a', 37), "..%2F..%2Fetc%2Fpasswd", "' OR 1=1 --" })
         {
-            using var response = await Kura.SendAsync(HttpMethod.Get, "v2/images/" + Uri.EscapeDataString(bad), token);
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, "v2/images/" + Uri.EscapeDataString(bad), token));
         }
     }
 }

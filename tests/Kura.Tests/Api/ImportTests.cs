@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -77,10 +71,7 @@ public sealed class ImportTests(ImportFixture fixture) : IClassFixture<ImportFix
         var data = RandomNumberGenerator.GetBytes(123_457);
         var stage = new ByteArrayContent(data);
         stage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using (var staged = await Kura.SendAsync(HttpMethod.Put, $"v2/images/{id}/stage", token, stage, accept: null))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, staged.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, await Kura.StatusAsync(HttpMethod.Put, $"v2/images/{id}/stage", token, stage, accept: null));
 
         var uploading = await Kura.SendJsonAsync(HttpMethod.Get, $"v2/images/{id}", token, null);
         Assert.Equal("uploading", uploading["status"]!.GetValue<string>());
@@ -209,29 +200,19 @@ public sealed class ImportTests(ImportFixture fixture) : IClassFixture<ImportFix
 
         var json = new StringContent("x");
         json.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using (var wrongType = await Kura.SendAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, json))
-        {
-            Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await Kura.StatusAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, json));
 
         var stage = new ByteArrayContent([1, 2, 3]);
         stage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using (var foreign = await Kura.SendAsync(HttpMethod.Put, $"v2/images/{id}/stage", stranger.Token, stage))
-        {
-            Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Put, $"v2/images/{id}/stage", stranger.Token, stage));
 
         var again = new ByteArrayContent([1, 2, 3]);
         again.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using (var first = await Kura.SendAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, again))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, await Kura.StatusAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, again));
 
         var twice = new ByteArrayContent([4]);
         twice.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var second = await Kura.SendAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, twice);
-        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, await Kura.StatusAsync(HttpMethod.Put, $"v2/images/{id}/stage", owner.Token, twice));
     }
 
     [Fact]
@@ -248,10 +229,7 @@ public sealed class ImportTests(ImportFixture fixture) : IClassFixture<ImportFix
         {
         }
 
-        using (var import = await Kura.SendAsync(HttpMethod.Post, $"v2/images/{id}/import", token, ImportBody("""{"method": {"name": "glance-direct"}}""")))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, import.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.Accepted, await Kura.StatusAsync(HttpMethod.Post, $"v2/images/{id}/import", token, ImportBody("""{"method": {"name": "glance-direct"}}""")));
 
         await WaitAsync(token, id, i => i["status"]!.GetValue<string>() == "queued");
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -271,8 +249,7 @@ public sealed class ImportTests(ImportFixture fixture) : IClassFixture<ImportFix
         var token = await Kura.AdminTokenAsync();
         var info = await Kura.SendJsonAsync(HttpMethod.Get, "v2/info/import", token, null);
         Assert.Equal(["glance-direct", "web-download", "copy-image"], info["import-methods"]!["value"]!.AsArray().Select(v => v!.GetValue<string>()));
-        using var stores = await Kura.SendAsync(HttpMethod.Get, "v2/info/stores", token);
-        Assert.Equal(HttpStatusCode.NotFound, stores.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, "v2/info/stores", token));
         var usage = await Kura.SendJsonAsync(HttpMethod.Get, "v2/info/usage", token, null);
         Assert.True(usage["usage"]!["image_count_total"]!["usage"]!.GetValue<long>() >= 0);
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>

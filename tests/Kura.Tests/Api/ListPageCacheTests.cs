@@ -1,9 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Api;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>
@@ -121,10 +116,7 @@ public sealed class MembersAndActionsTests(KuraHostFixture fixture) : IClassFixt
         // Turning the image private hides it from its members at once.
         using var patch = new StringContent("""[{"op": "replace", "path": "/visibility", "value": "private"}]""");
         patch.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/openstack-images-v2.1-json-patch");
-        using (var hidden = await Kura.SendAsync(HttpMethod.Patch, $"v2/images/{id}", owner.Token, patch))
-        {
-            Assert.Equal(HttpStatusCode.OK, hidden.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.OK, await Kura.StatusAsync(HttpMethod.Patch, $"v2/images/{id}", owner.Token, patch));
 
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", member.Token));
     }
@@ -136,8 +128,7 @@ public sealed class MembersAndActionsTests(KuraHostFixture fixture) : IClassFixt
         var token = await host.AdminTokenAsync();
         var id = (await host.CreateImageAsync(token))["id"]!.GetValue<string>();
         await host.SendJsonAsync(HttpMethod.Post, $"v2/images/{id}/members", token, new JsonObject { ["member"] = "p1" });
-        using var second = await host.SendAsync(HttpMethod.Post, $"v2/images/{id}/members", token, JsonBody("""{"member": "p2"}"""));
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, second.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await host.StatusAsync(HttpMethod.Post, $"v2/images/{id}/members", token, JsonBody("""{"member": "p2"}""")));
     }
 
     [Fact]

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>Size cap, storage quota and concurrent uploads (reference §1.11.1, §1.18).</summary>

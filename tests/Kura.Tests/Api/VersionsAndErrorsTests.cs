@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Api;
 
 /// <summary>Glance's version negotiation, request ids and WebOb-style error negotiation (reference §1.1–§1.3).</summary>
@@ -25,12 +21,9 @@ public sealed class VersionsAndErrorsTests(KuraHostFixture fixture) : IClassFixt
     [Fact]
     public async Task Versions_path_answers_200_and_unknown_versions_300()
     {
-        using var ok = await Kura.SendAsync(HttpMethod.Get, "versions", null);
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        using var v1 = await Kura.SendAsync(HttpMethod.Get, "v1/images", null);
-        Assert.Equal(HttpStatusCode.MultipleChoices, v1.StatusCode);
-        using var v3 = await Kura.SendAsync(HttpMethod.Get, "v3", null);
-        Assert.Equal(HttpStatusCode.MultipleChoices, v3.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await Kura.StatusAsync(HttpMethod.Get, "versions", null));
+        Assert.Equal(HttpStatusCode.MultipleChoices, await Kura.StatusAsync(HttpMethod.Get, "v1/images", null));
+        Assert.Equal(HttpStatusCode.MultipleChoices, await Kura.StatusAsync(HttpMethod.Get, "v3", null));
     }
 
     [Fact]
@@ -91,13 +84,10 @@ public sealed class VersionsAndErrorsTests(KuraHostFixture fixture) : IClassFixt
         Assert.Equal(["GET", "POST"], put.Content.Headers.Allow.Order());
         Assert.Equal("405 Method Not Allowed", (await KuraHost.ReadJsonAsync(put))["code"]!.GetValue<string>());
 
-        using var head = await Kura.SendAsync(HttpMethod.Head, "v2/images", token);
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, await Kura.StatusAsync(HttpMethod.Head, "v2/images", token));
 
-        using var trailing = await Kura.SendAsync(HttpMethod.Get, "v2/images/", token);
-        Assert.Equal(HttpStatusCode.NotFound, trailing.StatusCode);
-        using var deleteTrailing = await Kura.SendAsync(HttpMethod.Delete, "v2/images/", token);
-        Assert.Equal(HttpStatusCode.NotFound, deleteTrailing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, "v2/images/", token));
+        Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Delete, "v2/images/", token));
 
         using var unknown = await Kura.SendAsync(HttpMethod.Get, "v2/nothing-here", token);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Cluster;
 

@@ -1,9 +1,5 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using Kura.Blobs.S3;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Cluster;
 

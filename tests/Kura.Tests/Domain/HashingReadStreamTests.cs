@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Kura.Domain.Blobs;
 
 namespace Kura.Tests.Domain;

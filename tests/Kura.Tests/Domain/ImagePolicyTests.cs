@@ -3,7 +3,6 @@ using Kura.Domain.Images;
 using Kura.Domain.Policy;
 using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Domain;
 

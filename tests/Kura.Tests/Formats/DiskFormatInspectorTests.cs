@@ -1,5 +1,4 @@
 using Kura.Domain.Formats;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Formats;
 

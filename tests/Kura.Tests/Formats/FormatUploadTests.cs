@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Formats;
 
 /// <summary>Format inspection on the upload path: what is refused leaves a queued image and no data.</summary>

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using static Kura.Tests.Providers.NhnFixture;
 
 namespace Kura.Tests.Providers;
@@ -213,10 +208,7 @@ public sealed class ConohaTests(ConohaFixture fixture) : IClassFixture<ConohaFix
         var staged = (await host.CreateImageAsync(account.Token))["id"]!.GetValue<string>();
         var stage = new ByteArrayContent(new byte[3 * MiB / 2]);
         stage.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using (var ok = await host.SendAsync(HttpMethod.Put, $"v2/images/{staged}/stage", account.Token, stage, accept: null))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, await host.StatusAsync(HttpMethod.Put, $"v2/images/{staged}/stage", account.Token, stage, accept: null));
 
         var stored = (await host.CreateImageAsync(account.Token))["id"]!.GetValue<string>();
         using (var upload = await host.UploadAsync(account.Token, stored, new ByteArrayContent(new byte[MiB])))

@@ -1,9 +1,5 @@
-using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static Kura.Tests.Providers.NhnFixture;
 
@@ -31,8 +27,7 @@ public sealed partial class NhnApiTests(NhnFixture fixture) : IClassFixture<NhnF
 
         // A normal Kura token, scoped to alpha: Glance accepts it.
         var id = token["id"]!.GetValue<string>();
-        using var list = await Host.SendAsync(HttpMethod.Get, "v2/images", id);
-        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await Host.StatusAsync(HttpMethod.Get, "v2/images", id));
 
         var shown = await CallAsync(Host, HttpMethod.Get, $"{prefix}/appkeys/{fixture.AlphaKey}/tokens?id={Uri.EscapeDataString(id)}");
         AssertSuccess(shown);
@@ -163,8 +158,7 @@ public sealed partial class NhnApiTests(NhnFixture fixture) : IClassFixture<NhnF
         var body = await CallAsync(Host, HttpMethod.Delete, $"v1.0/appkeys/{fixture.AlphaKey}/images?id={id}", token);
         AssertSuccess(body);
         Assert.Equal(["header"], body.AsObject().Select(p => p.Key).ToArray());
-        using var gone = await Host.SendAsync(HttpMethod.Get, $"v2/images/{id}", fixture.Alpha.Token);
-        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await Host.StatusAsync(HttpMethod.Get, $"v2/images/{id}", fixture.Alpha.Token));
     }
 
     [Fact]

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Providers;
 
 /// <summary>A Kura with the Nhn preset and two projects, alpha and beta, each with a member user.</summary>

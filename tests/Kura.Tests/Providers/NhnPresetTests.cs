@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using static Kura.Tests.Providers.NhnFixture;
 
 namespace Kura.Tests.Providers;
@@ -46,8 +42,7 @@ public sealed class NhnPresetTests(NhnFixture fixture) : IClassFixture<NhnFixtur
         Assert.Equal(0, await ImageCountAsync(account.Token));
 
         body["os_type"] = "windows";
-        using var ok = await Host.SendAsync(HttpMethod.Post, "v2/images", account.Token, JsonBody(body));
-        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, await Host.StatusAsync(HttpMethod.Post, "v2/images", account.Token, JsonBody(body)));
     }
 
     [Fact]
@@ -65,8 +60,7 @@ public sealed class NhnPresetTests(NhnFixture fixture) : IClassFixture<NhnFixtur
         }
 
         Assert.Equal("linux", (await ShowAsync(id))["os_type"]!.GetValue<string>());
-        using var other = await Host.SendAsync(HttpMethod.Patch, $"v2/images/{id}", fixture.Alpha.Token, Patch("replace", "/os_type", "windows"));
-        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await Host.StatusAsync(HttpMethod.Patch, $"v2/images/{id}", fixture.Alpha.Token, Patch("replace", "/os_type", "windows")));
     }
 
     [Fact]
@@ -87,10 +81,7 @@ public sealed class NhnPresetTests(NhnFixture fixture) : IClassFixture<NhnFixtur
         }
 
         Assert.Equal("private", (await ShowAsync(id))["visibility"]!.GetValue<string>());
-        using (var shared = await Host.SendAsync(HttpMethod.Patch, $"v2/images/{id}", account.Token, Patch("replace", "/visibility", "shared")))
-        {
-            Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.OK, await Host.StatusAsync(HttpMethod.Patch, $"v2/images/{id}", account.Token, Patch("replace", "/visibility", "shared")));
 
         // The cloud admin publishes the provider's images.
         var admin = await Host.AdminTokenAsync();
@@ -119,8 +110,7 @@ public sealed class NhnPresetTests(NhnFixture fixture) : IClassFixture<NhnFixtur
         {
         }
 
-        using var deleted = await Host.SendAsync(HttpMethod.Delete, $"v2/images/{id}", admin);
-        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await Host.StatusAsync(HttpMethod.Delete, $"v2/images/{id}", admin));
     }
 
     [Fact]
@@ -153,14 +143,10 @@ public sealed class NhnPresetTests(NhnFixture fixture) : IClassFixture<NhnFixtur
         }
 
         Assert.Empty((await ShowAsync(id))["tags"]!.AsArray());
-        using (var fine = await Host.SendAsync(HttpMethod.Put, $"v2/images/{id}/tags/a_b", fixture.Beta.Token))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, fine.StatusCode);
-        }
+        Assert.Equal(HttpStatusCode.NoContent, await Host.StatusAsync(HttpMethod.Put, $"v2/images/{id}/tags/a_b", fixture.Beta.Token));
 
         // The provider (admin) may tag its images so.
-        using var adminTag = await Host.SendAsync(HttpMethod.Put, $"v2/images/{id}/tags/_AVAILABLE_", await Host.AdminTokenAsync());
-        Assert.Equal(HttpStatusCode.NoContent, adminTag.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await Host.StatusAsync(HttpMethod.Put, $"v2/images/{id}/tags/_AVAILABLE_", await Host.AdminTokenAsync()));
     }
 
     [Fact]

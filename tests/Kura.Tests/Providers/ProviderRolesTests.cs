@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using static Kura.Tests.Providers.NhnFixture;
 
 namespace Kura.Tests.Providers;
@@ -52,8 +48,7 @@ public sealed class ProviderRolesTests
 
         AssertFailure(await CallAsync(host, HttpMethod.Delete, $"v1.0/appkeys/{appkey}/images?id={foreign}", token), 30403);
         AssertSuccess(await CallAsync(host, HttpMethod.Delete, $"v1.0/appkeys/{appkey}/images?id={own}", token));
-        using var kept = await host.SendAsync(HttpMethod.Get, $"v2/images/{foreign}", other.Token);
-        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await host.StatusAsync(HttpMethod.Get, $"v2/images/{foreign}", other.Token));
     }
 
     [Fact]

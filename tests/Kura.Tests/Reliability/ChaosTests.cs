@@ -1,10 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Kura.Tests.Reliability;

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using Kura.Tests.Providers;
-using Kura.Tests.Support;
 
 namespace Kura.Tests.Reliability;
 

@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json.Nodes;
-using Kura.Tests.Support;
-
 namespace Kura.Tests.Storage;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Net;
 using Kura.Domain.Images;
-using Kura.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kura.Tests.Storage;

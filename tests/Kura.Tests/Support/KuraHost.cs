@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -219,6 +220,13 @@ public sealed class KuraHost : IAsyncDisposable
     }
 
     /// <summary>Sends JSON, asserts a 2xx, and returns the parsed body.</summary>
+    /// <summary>Sends a request and returns only its status (the response is disposed at once).</summary>
+    public async Task<HttpStatusCode> StatusAsync(HttpMethod method, string path, string? token, HttpContent? content = null, string? accept = "application/json")
+    {
+        using var response = await SendAsync(method, path, token, content, accept);
+        return response.StatusCode;
+    }
+
     public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, string token, JsonNode? body)
     {
         using var response = await SendAsync(method, path, token, body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
