@@ -109,22 +109,8 @@ log "state in $DIR; Keystone on $KS, Glance on $GL"
 T_SETUP=$(date +%s)
 
 mkdir -p "$DIR"/{etc,fernet-keys,credential-keys,images,images2,staging,tasks,locks}
-cat >"$DIR/etc/keystone.conf" <<EOF
-[DEFAULT]
-log_file = $DIR/keystone.log
-debug = false
-[database]
-connection = sqlite:///$DIR/keystone.db
-[token]
-provider = fernet
-expiration = 43200
-[fernet_tokens]
-key_repository = $DIR/fernet-keys
-[credential]
-key_repository = $DIR/credential-keys
-[cache]
-enabled = false
-EOF
+source scripts/keystone-conf.sh
+keystone_conf "$DIR" 43200
 KCONF=(--config-file "$DIR/etc/keystone.conf")
 log "setting up Keystone..."
 keystone-manage "${KCONF[@]}" db_sync >>"$DIR/keystone-manage.log" 2>&1

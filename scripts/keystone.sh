@@ -44,23 +44,9 @@ start)
     stop
     dir=$(mktemp -d /tmp/kura-keystone.XXXXXX)
     echo "$dir" >"$STATE"
-    mkdir -p "$dir"/{etc,fernet-keys,credential-keys}
-    cat >"$dir/etc/keystone.conf" <<EOF
-[DEFAULT]
-log_file = $dir/keystone.log
-debug = false
-[database]
-connection = sqlite:///$dir/keystone.db
-[token]
-provider = fernet
-expiration = 3600
-[fernet_tokens]
-key_repository = $dir/fernet-keys
-[credential]
-key_repository = $dir/credential-keys
-[cache]
-enabled = false
-EOF
+    # shellcheck source=keystone-conf.sh
+    source "$(dirname "$0")/keystone-conf.sh"
+    keystone_conf "$dir" 3600
     conf=(--config-file "$dir/etc/keystone.conf")
     url="http://127.0.0.1:$port"
     {

@@ -53,11 +53,14 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
         return response.StatusCode;
     }
 
+    /// <summary>Each visibility and what another project's GET of the image answers.</summary>
+    public static TheoryData<string, HttpStatusCode> SeenByOthers => new()
+    {
+        { "private", HttpStatusCode.NotFound }, { "shared", HttpStatusCode.NotFound }, { "public", HttpStatusCode.OK }, { "community", HttpStatusCode.OK },
+    };
+
     [Theory]
-    [InlineData("private", HttpStatusCode.NotFound)]
-    [InlineData("shared", HttpStatusCode.NotFound)]
-    [InlineData("public", HttpStatusCode.OK)]
-    [InlineData("community", HttpStatusCode.OK)]
+    [MemberData(nameof(SeenByOthers))]
     public async Task Another_project_sees_only_public_and_community_images(string visibility, HttpStatusCode expected)
     {
         var (owner, _, other, admin) = await PartiesAsync("see" + visibility);

@@ -13,10 +13,16 @@ public sealed class AuthorizerTests
 
     private static Image Image(string owner, string visibility) => new() { Id = "i1", Owner = owner, Visibility = visibility };
 
+    /// <summary>Each role: whether it writes, reads and downloads in its own project.</summary>
+    public static TheoryData<string, bool, bool, bool> Roles => new()
+    {
+        { "reader", false, true, false },
+        { "member", true, true, true },
+        { "admin", true, true, true },
+    };
+
     [Theory]
-    [InlineData("reader", false, true, false)]
-    [InlineData("member", true, true, true)]
-    [InlineData("admin", true, true, true)]
+    [MemberData(nameof(Roles))]
     public void Each_role_on_its_own_project(string role, bool writes, bool reads, bool downloads)
     {
         var caller = As("p", role);
@@ -68,25 +74,31 @@ public sealed class AuthorizerTests
         Assert.False(legacy.Check("add_metadef_namespace", reader, image));
     }
 
+    /// <summary>Check strings and whether a member of project p may, on p's image owned by someone else, private.</summary>
+    public static TheoryData<string, bool> Checks => new()
+    {
+        { "", true },
+        { "@", true },
+        { "!", false },
+        { "role:member", true },
+        { "role:MEMBER", true },
+        { "role:admin", false },
+        { "not role:admin", true },
+        { "role:admin or role:member and project_id:%(project_id)s", true },
+        { "(role:admin or role:member) and project_id:%(owner)s", false },
+        { "role:member and not (project_id:%(owner)s)", true },
+        { "is_admin:True", false },
+        { "is_admin:False", true },
+        { "'private':%(visibility)s", true },
+        { "'public':%(visibility)s", false },
+        { "user_id:u-p", true },
+        { "project_id:%(no_such_attribute)s", false },
+        { "rule:context_is_admin or rule:service_api", false },
+        { "rule:no_such_rule", false },
+    };
+
     [Theory]
-    [InlineData("", true)]
-    [InlineData("@", true)]
-    [InlineData("!", false)]
-    [InlineData("role:member", true)]
-    [InlineData("role:MEMBER", true)]
-    [InlineData("role:admin", false)]
-    [InlineData("not role:admin", true)]
-    [InlineData("role:admin or role:member and project_id:%(project_id)s", true)]
-    [InlineData("(role:admin or role:member) and project_id:%(owner)s", false)]
-    [InlineData("role:member and not (project_id:%(owner)s)", true)]
-    [InlineData("is_admin:True", false)]
-    [InlineData("is_admin:False", true)]
-    [InlineData("'private':%(visibility)s", true)]
-    [InlineData("'public':%(visibility)s", false)]
-    [InlineData("user_id:u-p", true)]
-    [InlineData("project_id:%(no_such_attribute)s", false)]
-    [InlineData("rule:context_is_admin or rule:service_api", false)]
-    [InlineData("rule:no_such_rule", false)]
+    [MemberData(nameof(Checks))]
     public void The_check_language_reads_as_oslo_policy(string check, bool allowed)
     {
         var authorizer = new Authorizer(overrides: new Dictionary<string, string> { ["delete_image"] = check });
@@ -94,14 +106,20 @@ public sealed class AuthorizerTests
         Assert.Equal(allowed, authorizer.Check("delete_image", As("p", "member"), target));
     }
 
+    /// <summary>Malformed check strings and what the error says of each.</summary>
+    public static TheoryData<string, string> Malformed => new()
+    {
+        { "role:admin or", "missing" },
+        { "(role:admin", "')' is missing" },
+        { "role:admin)", "unexpected ')'" },
+        { "admin", "not a check" },
+        { "http://example.com/check", "not supported" },
+        { "role:admin and and role:member", "unexpected 'and'" },
+        { "'public:%(visibility)s", "quote is not closed" },
+    };
+
     [Theory]
-    [InlineData("role:admin or", "missing")]
-    [InlineData("(role:admin", "')' is missing")]
-    [InlineData("role:admin)", "unexpected ')'")]
-    [InlineData("admin", "not a check")]
-    [InlineData("http://example.com/check", "not supported")]
-    [InlineData("role:admin and and role:member", "unexpected 'and'")]
-    [InlineData("'public:%(visibility)s", "quote is not closed")]
+    [MemberData(nameof(Malformed))]
     public void A_malformed_check_names_what_is_wrong(string check, string message)
     {
         var ex = Assert.Throws<ArgumentException>(() => new Authorizer(overrides: new Dictionary<string, string> { ["get_image"] = check }));

@@ -38,6 +38,9 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
 
     public Task DisposeAsync() => _db.DisposeAsync();
 
+    /// <summary>A member and a reader of the project, and a member of another project.</summary>
+    public static TheoryData<string> NonAdmins => new() { "member", "reader", "stranger" };
+
     private async Task<TokenInfo> TokenAsync(string user, string password, string project)
     {
         var u = await _ids.AuthenticatePasswordAsync(null, user, "default", null, password, CancellationToken.None);
@@ -47,9 +50,7 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("member")]
-    [InlineData("reader")]
-    [InlineData("stranger")]
+    [MemberData(nameof(NonAdmins))]
     public async Task Only_the_admin_administers_and_a_refusal_changes_nothing(string who)
     {
         var caller = _tokens[who];
@@ -96,9 +97,7 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("member")]
-    [InlineData("reader")]
-    [InlineData("stranger")]
+    [MemberData(nameof(NonAdmins))]
     public async Task Anyone_reads_their_own_user_and_projects_but_no_one_elses(string who)
     {
         var caller = _tokens[who];

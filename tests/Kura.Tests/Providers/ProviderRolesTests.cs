@@ -8,15 +8,21 @@ namespace Kura.Tests.Providers;
 /// </summary>
 public sealed class ProviderRolesTests
 {
+    public static TheoryData<string> Roles => new() { "reader", "member", "admin" };
+
+    /// <summary>A host of <paramref name="preset"/> under Glance's legacy policy, a user with <paramref name="role"/> and a bystander.</summary>
+    private static async Task<(KuraHost Host, Account Account, Account Other)> LegacyAsync(string preset, string user, string role, string bystander)
+    {
+        var host = await KuraHost.StartAsync(null, $"--Policy:Preset={preset}", "--Policy:EnforceNewDefaults=false");
+        return (host, await host.CreateAccountAsync(user, role), await host.CreateAccountAsync(bystander));
+    }
+
     [Theory]
-    [InlineData("reader")]
-    [InlineData("member")]
-    [InlineData("admin")]
+    [MemberData(nameof(Roles))]
     public async Task Any_role_acts_for_its_own_project_on_the_conoha_quota(string role)
     {
-        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Conoha", "--Policy:EnforceNewDefaults=false");
-        var account = await host.CreateAccountAsync("quota-" + role, role);
-        var other = await host.CreateAccountAsync("quota-bystander");
+        var (host, account, other) = await LegacyAsync("Conoha", "quota-" + role, role, "quota-bystander");
+        await using var running = host;
         var body = JsonNode.Parse("""{"quota":{"image_size":"550GB"}}""");
         Assert.Equal("550GB", (await host.SendJsonAsync(HttpMethod.Put, "v2/quota", account.Token, body))["quota"]!["image_size"]!.GetValue<string>());
         Assert.Equal("550GB", (await host.SendJsonAsync(HttpMethod.Get, "v2/quota", account.Token, null))["quota"]!["image_size"]!.GetValue<string>());
@@ -25,14 +31,11 @@ public sealed class ProviderRolesTests
     }
 
     [Theory]
-    [InlineData("reader")]
-    [InlineData("member")]
-    [InlineData("admin")]
+    [MemberData(nameof(Roles))]
     public async Task Any_role_on_the_appkeys_project_lists_and_deletes_its_images_and_no_others(string role)
     {
-        await using var host = await KuraHost.StartAsync(null, "--Policy:Preset=Nhn", "--Policy:EnforceNewDefaults=false");
-        var account = await host.CreateAccountAsync("nhn-" + role, role);
-        var other = await host.CreateAccountAsync("nhn-other");
+        var (host, account, other) = await LegacyAsync("Nhn", "nhn-" + role, role, "nhn-other");
+        await using var running = host;
         var appkey = await AppkeyAsync(host, account.ProjectId);
         var own = await ImageAsync(host, account.Token, "own");
         var foreign = await ImageAsync(host, other.Token, "foreign", "shared");

@@ -8,20 +8,16 @@ public sealed class SqliteIdentityStoreTests() : IdentityStoreConformance(new Te
 public sealed class PostgresIdentityStoreTests() : IdentityStoreConformance(new TestDatabase.Postgres());
 
 /// <summary>The identity store's contract on every backend: unique names and appkeys, assignments, tokens and their roles.</summary>
-public abstract class IdentityStoreConformance(TestDatabase db) : IAsyncLifetime
+public abstract class IdentityStoreConformance(TestDatabase db) : StoreConformance(db)
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-    private static readonly CancellationToken None = CancellationToken.None;
     private IIdentityStore _store = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await db.InitializeAsync();
-        _store = db.Identity;
+        await base.InitializeAsync();
+        _store = Db.Identity;
         Assert.True(await _store.TryAddDomainAsync(new IdentityDomain("default", "Default", "", true), None));
     }
-
-    public Task DisposeAsync() => db.DisposeAsync();
 
     private static Project Project(string id, string name, string? appkey = null) => new(id, name, "default", "", true) { Appkey = appkey };
 

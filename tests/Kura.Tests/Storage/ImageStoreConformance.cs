@@ -8,17 +8,15 @@ public sealed class SqliteImageStoreTests() : ImageStoreConformance(new TestData
 public sealed class PostgresImageStoreTests() : ImageStoreConformance(new TestDatabase.Postgres());
 
 /// <summary>The metadata-store contract every backend passes: the same cases, each backend's real database.</summary>
-public abstract class ImageStoreConformance(TestDatabase db) : IAsyncLifetime
+public abstract class ImageStoreConformance(TestDatabase db) : StoreConformance(db)
 {
     private IImageStore _store = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await db.InitializeAsync();
-        _store = db.Images;
+        await base.InitializeAsync();
+        _store = Db.Images;
     }
-
-    public Task DisposeAsync() => db.DisposeAsync();
 
     private static Image NewImage(string? name, DateTimeOffset at, string owner = "p1", long? size = null) => new()
     {

@@ -9,18 +9,12 @@ public sealed class SqliteLeaseStoreTests() : LeaseStoreConformance(new TestData
 public sealed class PostgresLeaseStoreTests() : LeaseStoreConformance(new TestDatabase.Postgres());
 
 /// <summary>Node and job leases, and the failing of dead nodes' tasks: the same contract on every backend.</summary>
-public abstract class LeaseStoreConformance(TestDatabase db) : IAsyncLifetime
+public abstract class LeaseStoreConformance(TestDatabase db) : StoreConformance(db)
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-
-    public Task InitializeAsync() => db.InitializeAsync();
-
-    public Task DisposeAsync() => db.DisposeAsync();
-
     [Fact]
     public async Task A_node_is_live_until_its_lease_runs_out_or_it_leaves()
     {
-        var leases = db.Leases;
+        var leases = Db.Leases;
         await leases.RenewNodeAsync("a", T0.AddSeconds(30), CancellationToken.None);
         await leases.RenewNodeAsync("b", T0.AddSeconds(10), CancellationToken.None);
         Assert.Equal(["a", "b"], (await leases.ListLiveNodesAsync(T0, CancellationToken.None)).Order(StringComparer.Ordinal));
@@ -38,7 +32,7 @@ public abstract class LeaseStoreConformance(TestDatabase db) : IAsyncLifetime
     [Fact]
     public async Task One_node_holds_a_job_until_its_lease_runs_out()
     {
-        var leases = db.Leases;
+        var leases = Db.Leases;
         Assert.True(await leases.TryAcquireJobAsync("recovery", "a", T0, T0.AddSeconds(30), CancellationToken.None));
         Assert.False(await leases.TryAcquireJobAsync("recovery", "b", T0.AddSeconds(1), T0.AddSeconds(31), CancellationToken.None));
         Assert.True(await leases.TryAcquireJobAsync("recovery", "a", T0.AddSeconds(2), T0.AddSeconds(32), CancellationToken.None));
@@ -51,14 +45,14 @@ public abstract class LeaseStoreConformance(TestDatabase db) : IAsyncLifetime
     [Fact]
     public async Task Concurrent_attempts_on_a_free_job_have_exactly_one_winner()
     {
-        var attempts = Enumerable.Range(0, 8).Select(i => db.Leases.TryAcquireJobAsync("recovery", "node" + i, T0, T0.AddSeconds(30), CancellationToken.None));
+        var attempts = Enumerable.Range(0, 8).Select(i => Db.Leases.TryAcquireJobAsync("recovery", "node" + i, T0, T0.AddSeconds(30), CancellationToken.None));
         Assert.Single(await Task.WhenAll(attempts), won => won);
     }
 
     [Fact]
     public async Task Unfinished_tasks_fail_except_those_of_busy_images()
     {
-        var tasks = db.Tasks;
+        var tasks = Db.Tasks;
         foreach (var (id, image, status) in new[] { ("t1", "i1", "processing"), ("t2", "i2", "pending"), ("t3", "i3", "success") })
         {
             await tasks.AddAsync(new ImageTask(id, status, "p", image, "req", "u", "{}", null, string.Empty, T0, T0, null), CancellationToken.None);

@@ -10,15 +10,8 @@ public sealed class SqliteMetadefAndTaskStoreTests() : MetadefAndTaskStoreConfor
 public sealed class PostgresMetadefAndTaskStoreTests() : MetadefAndTaskStoreConformance(new TestDatabase.Postgres());
 
 /// <summary>The metadef and task stores' contracts on every backend: versioned namespace documents, an image's tasks in order.</summary>
-public abstract class MetadefAndTaskStoreConformance(TestDatabase db) : IAsyncLifetime
+public abstract class MetadefAndTaskStoreConformance(TestDatabase db) : StoreConformance(db)
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
-    private static readonly CancellationToken None = CancellationToken.None;
-
-    public Task InitializeAsync() => db.InitializeAsync();
-
-    public Task DisposeAsync() => db.DisposeAsync();
-
     private static MetadefNamespace Namespace(string name, string? owner = "p1") => new()
     {
         Namespace = name,
@@ -33,7 +26,7 @@ public abstract class MetadefAndTaskStoreConformance(TestDatabase db) : IAsyncLi
     [Fact]
     public async Task Namespaces_are_unique_versioned_and_renamed_under_a_version_check()
     {
-        var store = db.Metadefs;
+        var store = Db.Metadefs;
         Assert.True(await store.TryAddAsync(Namespace("OS::Two"), None));
         Assert.True(await store.TryAddAsync(Namespace("OS::One", owner: null), None));
         Assert.False(await store.TryAddAsync(Namespace("OS::One"), None));
@@ -61,7 +54,7 @@ public abstract class MetadefAndTaskStoreConformance(TestDatabase db) : IAsyncLi
     [Fact]
     public async Task Tasks_are_listed_per_image_in_creation_order_and_updated_in_place()
     {
-        var store = db.Tasks;
+        var store = Db.Tasks;
         ImageTask Task(string id, string image, int minute) =>
             new(id, "pending", "p1", image, "req-" + id, "u1", """{"image_id":"x"}""", null, string.Empty, T0.AddMinutes(minute), T0.AddMinutes(minute), null);
 
