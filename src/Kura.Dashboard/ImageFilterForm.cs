@@ -33,7 +33,7 @@ public sealed record ImageFilterForm(
 
     public ImageListQuery ToQuery(int pageSize)
     {
-        if (Visibility.Length > 0 && Visibility != "all" && !ImageVisibility.All.Contains(Visibility))
+        if (Visibility.Length > 0 && !ImageListQuery.IsVisibilityFilter(Visibility))
         {
             throw KuraException.BadRequest($"Invalid visibility value: {Visibility}");
         }

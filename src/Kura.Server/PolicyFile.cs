@@ -55,11 +55,11 @@ public static class PolicyFile
 
             try
             {
-                _ = new Authorizer(overrides: new Dictionary<string, string> { [name] = check ?? string.Empty });
+                _ = Kura.Domain.Authorization.Authorizer.Override(name, rules[name]);
             }
             catch (ArgumentException ex)
             {
-                throw new InvalidOperationException($"Policy:File {path}, line {key.Start.Line}: {ex.Message.Replace(" (Parameter 'overrides')", string.Empty, StringComparison.Ordinal)}", ex);
+                throw new InvalidOperationException($"Policy:File {path}, line {key.Start.Line}: {ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal)}", ex);
             }
         }
 

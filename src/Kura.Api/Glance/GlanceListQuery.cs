@@ -47,12 +47,12 @@ public static class GlanceListQuery
                     sort ??= value;
                     break;
                 case "visibility":
-                    visibility = value == "all" || ImageVisibility.All.Contains(value)
+                    visibility = ImageListQuery.IsVisibilityFilter(value)
                         ? value
                         : throw KuraException.BadRequest($"Invalid visibility value: {value}");
                     break;
                 case "member_status":
-                    memberStatus = value == "all" || MemberStatus.All.Contains(value)
+                    memberStatus = ImageListQuery.IsMemberStatusFilter(value)
                         ? value
                         : throw KuraException.BadRequest($"Invalid status value: {value}");
                     break;

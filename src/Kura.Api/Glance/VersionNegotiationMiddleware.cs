@@ -82,6 +82,11 @@ public sealed class VersionNegotiationMiddleware(RequestDelegate next, IdentityO
 
         var query = raw.IndexOf('?', StringComparison.Ordinal);
         var encoded = query < 0 ? raw : raw[..query];
+        if (!encoded.Contains('%') && !encoded.Contains("/.", StringComparison.Ordinal))
+        {
+            return ctx.Request.Path.Value!; // nothing encoded and no dot segment: Kestrel's path is the path as sent
+        }
+
         try
         {
             return Uri.UnescapeDataString(encoded);

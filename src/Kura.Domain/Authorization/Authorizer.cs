@@ -26,19 +26,28 @@ public sealed class Authorizer
 
         foreach (var (name, text) in overrides ?? new Dictionary<string, string>())
         {
-            if (!GlanceRules.Defaults.ContainsKey(name))
-            {
-                throw new ArgumentException($"'{name}' is not one of Glance's policy rules.", nameof(overrides));
-            }
+            _rules[name] = Override(name, text);
+        }
+    }
 
-            try
-            {
-                _rules[name] = PolicyCheck.Parse(text);
-            }
-            catch (FormatException ex)
-            {
-                throw new ArgumentException($"rule '{name}': {ex.Message}", nameof(overrides), ex);
-            }
+    /// <summary>
+    /// One override, parsed: an ArgumentException when <paramref name="name"/> is not one of Glance's rules or
+    /// <paramref name="text"/> is not a check string.
+    /// </summary>
+    public static PolicyCheck Override(string name, string text)
+    {
+        if (!GlanceRules.Defaults.ContainsKey(name))
+        {
+            throw new ArgumentException($"'{name}' is not one of Glance's policy rules.", nameof(name));
+        }
+
+        try
+        {
+            return PolicyCheck.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"rule '{name}': {ex.Message}", nameof(text), ex);
         }
     }
 
@@ -50,7 +59,6 @@ public sealed class Authorizer
         {
             ["project_id"] = caller.ProjectId,
             ["user_id"] = caller.UserId,
-            ["roles"] = string.Join(',', roles),
         };
         var context = new PolicyContext(roles, credentials, target, EvaluateNamed);
         credentials["is_admin"] = EvaluateNamed("context_is_admin", context) ? "True" : "False";

@@ -75,7 +75,10 @@ public abstract record PolicyCheck
                 return Key[1..^1] == value;
             }
 
-            return context.Credentials.TryGetValue(Key, out var credential) && credential is not null && credential == value;
+            // A list credential matches when it holds the value, as oslo.policy reads one.
+            return Key == "roles"
+                ? context.Roles.Contains(value.ToLowerInvariant())
+                : context.Credentials.TryGetValue(Key, out var credential) && credential is not null && credential == value;
         }
     }
 

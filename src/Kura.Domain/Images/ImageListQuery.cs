@@ -180,7 +180,7 @@ public sealed record ImageListQuery
     public string? Visibility
     {
         get => _visibility;
-        init => _visibility = value is null || value == "all" || ImageVisibility.All.Contains(value)
+        init => _visibility = value is null || IsVisibilityFilter(value)
             ? value
             : throw new ArgumentException($"Unknown visibility {value}.", nameof(Visibility));
     }
@@ -189,7 +189,7 @@ public sealed record ImageListQuery
     public string MemberStatus
     {
         get => _memberStatus;
-        init => _memberStatus = value == "all" || Images.MemberStatus.All.Contains(value)
+        init => _memberStatus = IsMemberStatusFilter(value)
             ? value
             : throw new ArgumentException($"Unknown member status {value}.", nameof(MemberStatus));
     }
@@ -199,6 +199,12 @@ public sealed record ImageListQuery
 
     /// <summary>NHN v1.0: the page starts with the marker image itself rather than after it (docs/PROVIDERS.md).</summary>
     public bool IncludeMarker { get; init; }
+
+    /// <summary>A visibility a list may ask for: one of the four, or <c>all</c>.</summary>
+    public static bool IsVisibilityFilter(string value) => value == "all" || ImageVisibility.All.Contains(value);
+
+    /// <summary>A member status a list may ask for: one of the three, or <c>all</c>.</summary>
+    public static bool IsMemberStatusFilter(string value) => value == "all" || Images.MemberStatus.All.Contains(value);
 
     /// <summary>
     /// <paramref name="keys"/> followed by Glance's tie-breakers, created_at and id, for those not already named, in

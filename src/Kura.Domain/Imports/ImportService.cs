@@ -245,7 +245,6 @@ public sealed partial class ImportService(
         }
     }
 
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId} import by {Method} started as task {TaskId}")]
     private partial void LogImportStarted(string imageId, string method, string taskId);
 

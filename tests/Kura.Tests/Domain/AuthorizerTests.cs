@@ -92,6 +92,8 @@ public sealed class AuthorizerTests
         { "'private':%(visibility)s", true },
         { "'public':%(visibility)s", false },
         { "user_id:u-p", true },
+        { "roles:member", true },
+        { "roles:admin", false },
         { "project_id:%(no_such_attribute)s", false },
         { "rule:context_is_admin or rule:service_api", false },
         { "rule:no_such_rule", false },
