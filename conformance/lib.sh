@@ -1,7 +1,11 @@
 # Shared by the conformance scripts: build Kura once and start it on a free loopback port with a temporary
 # data directory, on SQLite or, with KURA_CONFORMANCE_DATABASE=Postgres, on a new database of the server that
 # scripts/postgres.sh started; image data in the local data directory or, with KURA_CONFORMANCE_BLOBS=Swift or S3, in a
-# new container of the Swift server scripts/swift.sh started (KURA_TEST_SWIFT_* / KURA_TEST_S3_*). After start_kura: $WORK, $BASE, $ADMIN_PW and $KURA_PID are set; stop_kura ends it and cleans up.
+# new container of the Swift server scripts/swift.sh started (KURA_TEST_SWIFT_* / KURA_TEST_S3_*); tokens from Kura's own
+# identity or, with KURA_CONFORMANCE_IDENTITY=Keystone, from the Keystone scripts/keystone.sh started (KURA_TEST_KEYSTONE_*),
+# whose catalog then names this Kura as the image endpoint (token cache 2 s, so that a revocation shows quickly).
+# After start_kura: $WORK, $BASE, $AUTH_URL (the identity v3 URL clients use), $ADMIN_PW (the admin of the project
+# "admin" there) and $KURA_PID are set; stop_kura ends it and cleans up.
 # Source it; it defines functions only.
 
 KURA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,8 +38,18 @@ start_kura() {
       "--Blobs:S3:Bucket=kura-conformance-$port")
     ;;
   esac
-  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "${db[@]}" "${blobs[@]}" "$@" >"$WORK/kura.log" 2>&1 &
+  local identity=()
+  AUTH_URL="$BASE/identity/v3"
+  if [ "${KURA_CONFORMANCE_IDENTITY:-Embedded}" = Keystone ]; then
+    identity=(--Identity:Type=Keystone "--Identity:Keystone:AuthUrl=${KURA_TEST_KEYSTONE_URL:?KURA_TEST_KEYSTONE_URL is not set: run scripts/keystone.sh start}"
+      "--Identity:Keystone:Username=$KURA_TEST_KEYSTONE_SERVICE_USER" "--Identity:Keystone:Password=$KURA_TEST_KEYSTONE_SERVICE_PASSWORD"
+      "--Identity:Keystone:ProjectName=$KURA_TEST_KEYSTONE_SERVICE_PROJECT" --Identity:Keystone:TokenCacheTime=00:00:02)
+    AUTH_URL=$KURA_TEST_KEYSTONE_URL
+    bash "$KURA_ROOT/scripts/keystone.sh" register-image "$BASE" || return 1
+  fi
+  KURA_DATA_DIR="$WORK/data" KURA_ADMIN_PASSWORD="$ADMIN_PW" dotnet "$dll" --urls "$BASE" "${db[@]}" "${blobs[@]}" "${identity[@]}" "$@" >"$WORK/kura.log" 2>&1 &
   KURA_PID=$!
+  [ ${#identity[@]} -eq 0 ] || ADMIN_PW=$KURA_TEST_KEYSTONE_ADMIN_PASSWORD
   for _ in $(seq 1 150); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done
   cat "$WORK/kura.log"
   return 1

@@ -8,7 +8,11 @@
 #                                     (55000), creates the project "service" with the user "kura" (password "kura",
 #                                     role admin there, as Glance's service user) and the role "service", and prints
 #                                     KEY=VALUE lines: KURA_TEST_KEYSTONE_URL (…/v3), _ADMIN_PASSWORD, _SERVICE_USER,
-#                                     _SERVICE_PASSWORD, _SERVICE_PROJECT
+#                                     _SERVICE_PASSWORD, _SERVICE_PROJECT, _NOVA_USER, _NOVA_PASSWORD (the user "nova",
+#                                     role service on "service": a service user whose token is a service token).
+#                                     KURA_KEYSTONE_TOKEN_EXPIRATION sets [token] expiration in seconds (3600).
+#   scripts/keystone.sh register-image URL
+#                                     makes URL the catalog's image endpoint (scripts/keystone-catalog.py)
 #   scripts/keystone.sh stop          stops it and deletes its directory
 # KURA_KEYSTONE_STATE names the pointer file (default /tmp/kura-keystone.dir), so that several can coexist.
 set -euo pipefail
@@ -46,7 +50,8 @@ start)
     echo "$dir" >"$STATE"
     # shellcheck source=keystone-conf.sh
     source "$(dirname "$0")/keystone-conf.sh"
-    keystone_conf "$dir" 3600
+    keystone_conf "$dir" "${KURA_KEYSTONE_TOKEN_EXPIRATION:-3600}"
+    echo "$port" >"$dir/port"
     conf=(--config-file "$dir/etc/keystone.conf")
     url="http://127.0.0.1:$port"
     {
@@ -76,17 +81,26 @@ start)
     project=$(ks POST /projects '{"project":{"name":"service","domain_id":"default"}}' | id project)
     user=$(ks POST /users '{"user":{"name":"kura","password":"kura","domain_id":"default"}}' | id user)
     ks PUT "/projects/$project/users/$user/roles/$admin_role" >/dev/null
+    service_role=$(ks GET '/roles?name=service' | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['roles'][0]['id'])")
+    nova=$(ks POST /users '{"user":{"name":"nova","password":"nova","domain_id":"default"}}' | id user)
+    ks PUT "/projects/$project/users/$nova/roles/$service_role" >/dev/null
     echo "KURA_TEST_KEYSTONE_URL=$url/v3"
     echo "KURA_TEST_KEYSTONE_ADMIN_PASSWORD=keystone-admin-pw"
     echo "KURA_TEST_KEYSTONE_SERVICE_USER=kura"
     echo "KURA_TEST_KEYSTONE_SERVICE_PASSWORD=kura"
     echo "KURA_TEST_KEYSTONE_SERVICE_PROJECT=service"
+    echo "KURA_TEST_KEYSTONE_NOVA_USER=nova"
+    echo "KURA_TEST_KEYSTONE_NOVA_PASSWORD=nova"
+    ;;
+register-image)
+    [ -f "$STATE" ] || { echo "no Keystone started (run: $0 start)" >&2; exit 1; }
+    /usr/bin/python3 "$(dirname "$0")/keystone-catalog.py" "http://127.0.0.1:$(cat "$(cat "$STATE")/port")/v3" keystone-admin-pw "${2:?usage: $0 register-image URL}"
     ;;
 stop)
     stop
     ;;
 *)
-    echo "usage: $0 start [PORT] | stop" >&2
+    echo "usage: $0 start [PORT] | register-image URL | stop" >&2
     exit 2
     ;;
 esac

@@ -35,7 +35,12 @@ public static class KuraApi
 
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapOperations();
-        app.MapIdentity();
+        // With the cloud's Keystone (Identity:Type=Keystone) Kura's own identity API is not there: /identity is a 404.
+        if (app.Services.GetRequiredService<Kura.Identity.IdentityOptions>().IsEmbedded)
+        {
+            app.MapIdentity();
+        }
+
         app.MapGlance();
         if (app.Services.GetRequiredService<ImagePolicy>().Is(PolicyOptions.Nhn))
         {

@@ -8,7 +8,8 @@ using static Kura.Dashboard.Html;
 namespace Kura.Dashboard;
 
 /// <summary>
-/// Sign-in (user, password and project in the Default domain, through <see cref="IdentityService"/>), sign-out
+/// Sign-in (user, password and project in the Default domain, through the <see cref="ITokenAuthority"/>: Kura's own
+/// identity or the cloud's Keystone), sign-out
 /// (which revokes the token), switching project (a rescoped token), and the language switch.
 /// </summary>
 public static partial class AccountHandlers
@@ -16,7 +17,7 @@ public static partial class AccountHandlers
     public static Task<IResult> SignInPage(HttpContext ctx, Layout layout, string? next) =>
         RenderSignIn(DashboardRequest.Of(ctx), layout, next, null, null, null, StatusCodes.Status200OK);
 
-    public static async Task<IResult> SignIn(HttpContext ctx, Layout layout, IdentityService identity, SessionStore sessions, ILogger<DashboardSession> logger)
+    public static async Task<IResult> SignIn(HttpContext ctx, Layout layout, ITokenAuthority identity, IdentityOptions options, SessionStore sessions, ILogger<DashboardSession> logger)
     {
         var r = DashboardRequest.Of(ctx);
         var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
@@ -31,9 +32,7 @@ public static partial class AccountHandlers
                 throw IdentityService.Unauthorized();
             }
 
-            var account = await identity.AuthenticatePasswordAsync(null, user, null, "Default", password, ctx.RequestAborted);
-            var scope = await identity.ResolveScopeProjectAsync(null, project, null, "Default", ctx.RequestAborted);
-            (secret, var info) = await identity.IssueAsync(account, scope, ["password"], null, ctx.RequestAborted);
+            (secret, var info) = await identity.SignInAsync(new PasswordSignIn(user, "Default", password, null, project, "Default"), ctx.RequestAborted);
             expires = info.Token.ExpiresAt;
         }
         catch (KuraException ex) when (ex.Kind == ErrorKind.Unauthorized)
@@ -48,28 +47,26 @@ public static partial class AccountHandlers
         }
 
         var session = sessions.Create(secret, expires);
-        ctx.Response.Cookies.Append(DashboardRequest.SessionCookie, session.Id, DashboardRequest.CookieOptions(ctx, identity.Options.PublicUrl));
+        ctx.Response.Cookies.Append(DashboardRequest.SessionCookie, session.Id, DashboardRequest.CookieOptions(ctx, options.PublicUrl));
         LogSignedIn(logger, user, project);
         return SeeOther(next);
     }
 
-    public static async Task<IResult> SignOut(HttpContext ctx, IdentityService identity, SessionStore sessions)
+    public static async Task<IResult> SignOut(HttpContext ctx, ITokenAuthority identity, IdentityOptions options, SessionStore sessions)
     {
         var r = DashboardRequest.Of(ctx);
         await EndAsync(r.Session!, identity, sessions);
-        ctx.Response.Cookies.Delete(DashboardRequest.SessionCookie, DashboardRequest.CookieOptions(ctx, identity.Options.PublicUrl));
+        ctx.Response.Cookies.Delete(DashboardRequest.SessionCookie, DashboardRequest.CookieOptions(ctx, options.PublicUrl));
         return SeeOther($"{DashboardEndpoints.Prefix}/signin");
     }
 
     /// <summary>Switching project rescopes: a new token for the chosen project (expiring with the old), and the old token is revoked.</summary>
-    public static async Task<IResult> SwitchProject(HttpContext ctx, IdentityService identity)
+    public static async Task<IResult> SwitchProject(HttpContext ctx, ITokenAuthority identity)
     {
         var r = DashboardRequest.Of(ctx);
         var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
-        var projectId = form["project"].ToString();
-        var project = (await identity.ProjectsOfAsync(r.Token!.User.Id, ctx.RequestAborted)).FirstOrDefault(p => p.Id == projectId && p.Enabled)
-            ?? throw KuraException.Forbidden("You have no role on that project.");
-        var (secret, _) = await identity.IssueAsync(r.Token.User, project, ["token", .. r.Token.Token.Methods.Where(m => m != "token")], r.Token.Token, ctx.RequestAborted);
+        var (secret, info) = await identity.RescopeAsync(r.Session!.Token, r.Token!, form["project"].ToString(), ctx.RequestAborted);
+        var project = info.Project!;
         var old = r.Session!.Token;
         r.Session.Token = secret;
         await identity.RevokeAsync(old, CancellationToken.None);
@@ -77,11 +74,11 @@ public static partial class AccountHandlers
         return SeeOther($"{DashboardEndpoints.Prefix}/images");
     }
 
-    public static async Task<IResult> ChooseLanguage(HttpContext ctx, IdentityService identity)
+    public static async Task<IResult> ChooseLanguage(HttpContext ctx, IdentityOptions identity)
     {
         var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
         var language = Texts.Languages.Contains(form["lang"].ToString()) ? form["lang"].ToString() : Texts.English;
-        var options = DashboardRequest.CookieOptions(ctx, identity.Options.PublicUrl, DateTimeOffset.UtcNow.AddYears(1));
+        var options = DashboardRequest.CookieOptions(ctx, identity.PublicUrl, DateTimeOffset.UtcNow.AddYears(1));
         ctx.Response.Cookies.Append(DashboardRequest.LanguageCookie, language, options);
         return SeeOther(DashboardEndpoints.LocalOr(form["back"], $"{DashboardEndpoints.Prefix}/images"));
     }
@@ -99,7 +96,7 @@ public static partial class AccountHandlers
         }
     }
 
-    private static async Task EndAsync(DashboardSession session, IdentityService identity, SessionStore sessions)
+    private static async Task EndAsync(DashboardSession session, ITokenAuthority identity, SessionStore sessions)
     {
         sessions.Remove(session.Id);
         await identity.RevokeAsync(session.Token, CancellationToken.None);

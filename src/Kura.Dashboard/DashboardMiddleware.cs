@@ -6,10 +6,10 @@ namespace Kura.Dashboard;
 /// <summary>
 /// Runs for every request under <c>/dashboard</c>: the security headers (a strict Content-Security-Policy with no
 /// inline script, no framing, no caching of pages), the language, and the session: the cookie's session id is looked
-/// up here and its token validated by <see cref="IdentityService.ValidateAsync"/> on every request, so a revoked
+/// up here and its token validated by the <see cref="ITokenAuthority"/> on every request, so a revoked
 /// token, a disabled user or a removed role ends the session at once.
 /// </summary>
-public sealed class DashboardMiddleware(RequestDelegate next, SessionStore sessions, IdentityService identity)
+public sealed class DashboardMiddleware(RequestDelegate next, SessionStore sessions, ITokenAuthority identity)
 {
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -36,7 +36,7 @@ public sealed class DashboardMiddleware(RequestDelegate next, SessionStore sessi
         TokenInfo? token = null;
         if (session is not null)
         {
-            token = await identity.ValidateAsync(session.Token, ctx.RequestAborted);
+            token = await identity.ValidateAsync(session.Token, allowExpired: false, ctx.RequestAborted);
             if (token?.Project is null)
             {
                 sessions.Remove(session.Id);

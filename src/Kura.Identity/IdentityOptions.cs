@@ -7,6 +7,31 @@ public sealed class IdentityOptions
 {
     public const string Section = "Identity";
 
+    /// <summary>The identity modes: Kura's own (<c>Embedded</c>) or a cloud's Keystone (<c>Keystone</c>, <c>Identity:Keystone</c>).</summary>
+    public static readonly string[] Types = ["Embedded", "Keystone"];
+
+    /// <summary>Who issues and checks tokens: <c>Embedded</c> (the default, Kura's own at <c>/identity</c>) or <c>Keystone</c>.</summary>
+    [Required]
+    public string Type { get; set; } = "Embedded";
+
+    public bool IsEmbedded => string.Equals(Type, "Embedded", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Roles of which an <c>X-Service-Token</c> must hold one to count (keystonemiddleware's <c>service_token_roles</c>,
+    /// required as its <c>service_token_roles_required</c>); such a token lets an expired user token through.
+    /// Empty (the default): <c>service</c>. (A default array would have configured items appended to it by the binder.)
+    /// </summary>
+    public string[] ServiceTokenRoles { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveServiceTokenRoles => ServiceTokenRoles.Length == 0 ? ["service"] : ServiceTokenRoles;
+
+    /// <summary>
+    /// How long after its expiry a user token still counts when a service token comes with it (Keystone's
+    /// <c>[token] allow_expired_window</c>, two days). Embedded identity only; Keystone applies its own.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan AllowExpiredWindow { get; set; } = TimeSpan.FromDays(2);
+
     /// <summary>How long a token lives (Keystone's <c>[token] expiration</c>, one hour).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);

@@ -126,8 +126,11 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return (secret, info);
     }
 
-    /// <summary>Validates a token secret; null if it is unknown, revoked, expired, or its user or project is gone or disabled.</summary>
-    public async Task<TokenInfo?> ValidateAsync(string? secret, CancellationToken ct)
+    /// <summary>
+    /// Validates a token secret; null if it is unknown, revoked, expired (with <paramref name="allowExpired"/>: expired
+    /// longer than <see cref="IdentityOptions.AllowExpiredWindow"/>), or its user or project is gone or disabled.
+    /// </summary>
+    public async Task<TokenInfo?> ValidateAsync(string? secret, CancellationToken ct, bool allowExpired = false)
     {
         if (string.IsNullOrEmpty(secret) || secret.Length > 512)
         {
@@ -137,7 +140,8 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         var digest = Digest(secret);
         var now = clock.GetUtcNow();
         var generation = Interlocked.Read(ref _generation);
-        if (_cache.TryGetValue(digest, out var cached) && cached.Generation == generation && now < cached.Until && now < cached.Info.Token.ExpiresAt)
+        var expiredBefore = allowExpired ? now - options.AllowExpiredWindow : now;
+        if (_cache.TryGetValue(digest, out var cached) && cached.Generation == generation && now < cached.Until && expiredBefore < cached.Info.Token.ExpiresAt)
         {
             return cached.Info;
         }
@@ -155,7 +159,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
 
         if (info is null ||
             !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(info.Token.Digest), Encoding.ASCII.GetBytes(digest)) ||
-            info.Token.ExpiresAt <= clock.GetUtcNow())
+            info.Token.ExpiresAt <= expiredBefore)
         {
             return null;
         }
@@ -229,7 +233,8 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     // ---- bootstrap -----------------------------------------------------------------------------------------
 
     /// <summary>
-    /// On an empty database: domain Default, project and user admin, roles admin/member/reader, admin on admin.
+    /// On an empty database: domain Default, project and user admin, roles admin/member/reader/service, admin on admin.
+    /// The <c>service</c> role is what a service user's token needs to act as a service token (Nova, Cinder).
     /// Returns the admin password when this call created the admin user with a generated one (to be shown once), else null.
     /// </summary>
     public async Task<BootstrapResult> BootstrapAsync(string? adminPassword, CancellationToken ct)
@@ -239,7 +244,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             await store.TryAddDomainAsync(new IdentityDomain(DefaultDomainId, "Default", "The default domain", true), ct);
         }
 
-        foreach (var name in new[] { "admin", "member", "reader" })
+        foreach (var name in new[] { "admin", "member", "reader", "service" })
         {
             if (await store.FindRoleByNameAsync(name, ct) is null)
             {
@@ -264,9 +269,9 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return new BootstrapResult(true, generated ? password : null);
     }
 
-    /// <summary>Housekeeping: drops token rows that expired more than a day ago.</summary>
+    /// <summary>Housekeeping: drops token rows that expired before the window a service token may still use them in.</summary>
     public Task<int> PurgeExpiredTokensAsync(CancellationToken ct) =>
-        store.DeleteExpiredTokensAsync(clock.GetUtcNow().AddDays(-1), ct);
+        store.DeleteExpiredTokensAsync(clock.GetUtcNow() - options.AllowExpiredWindow, ct);
 
     // ---- helpers -------------------------------------------------------------------------------------------
 

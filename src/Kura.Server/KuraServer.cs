@@ -11,6 +11,7 @@ using Kura.Domain.Imports;
 using Kura.Domain.Metadefs;
 using Kura.Domain.Policy;
 using Kura.Identity;
+using Kura.Identity.Keystone;
 using Kura.Server.Cluster;
 using Kura.Server.Imports;
 using Kura.Storage.Postgres;
@@ -18,7 +19,9 @@ using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Kura.Server;
 
@@ -77,7 +80,10 @@ public static class KuraServer
             .PostConfigure<IOptions<PolicyOptions>>((o, policy) => o.ApplyPresetDefaults(policy.Value, key => builder.Configuration.GetSection($"{ImageOptions.Section}:{key}").Exists()))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IdentityOptions>().BindConfiguration(IdentityOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => IdentityOptions.Types.Contains(o.Type, StringComparer.OrdinalIgnoreCase), $"Identity:Type takes {string.Join(", ", IdentityOptions.Types)}.")
+            .ValidateOnStart();
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section)
             .PostConfigure(o => o.ApplyListDefaults(key => builder.Configuration.GetSection($"{ImportOptions.Section}:{key}").Exists()))
             .ValidateDataAnnotations()
@@ -166,6 +172,7 @@ public static class KuraServer
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddSingleton<IdentityService>();
         services.AddSingleton<IdentityAdminService>();
+        AddTokenAuthority(services, builder.Configuration);
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddPasswordRateLimit();
         services.AddKuraCors();
@@ -179,6 +186,38 @@ public static class KuraServer
         return app;
     }
 
+    /// <summary>
+    /// Who issues and checks tokens (<c>Identity:Type</c>): Kura's own identity, or the cloud's Keystone reached through
+    /// a pooled HttpClient whose handler retries transient failures (refused connections, 5xx) twice, quickly, within
+    /// <see cref="KeystoneOptions.Timeout"/>.
+    /// </summary>
+    private static void AddTokenAuthority(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<TokenAuthentication>();
+        if (!string.Equals(configuration[$"{IdentityOptions.Section}:Type"], "Keystone", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<ITokenAuthority, EmbeddedTokenAuthority>();
+            return;
+        }
+
+        services.AddOptions<KeystoneOptions>().BindConfiguration(KeystoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<KeystoneOptions>>().Value);
+        services.AddHttpClient(KeystoneClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler(KeystoneClientName, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = 2,
+                Delay = TimeSpan.FromMilliseconds(100),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            }));
+        services.AddSingleton(sp => new KeystoneClient(
+            () => sp.GetRequiredService<IHttpClientFactory>().CreateClient(KeystoneClientName),
+            sp.GetRequiredService<KeystoneOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeystoneClient>>()));
+        services.AddSingleton<ITokenAuthority, KeystoneTokenAuthority>();
+    }
+
+    private const string KeystoneClientName = "keystone";
+
     /// <summary>Start-up work, in order: schema migrations, identity bootstrap, joining the cluster and recovering what stopped nodes left.</summary>
     public static async Task<BootstrapResult> InitializeAsync(WebApplication app, CancellationToken ct = default)
     {
@@ -186,7 +225,9 @@ public static class KuraServer
         _ = sp.GetRequiredService<Kura.Domain.Authorization.Authorizer>(); // a bad Policy:File stops start-up here
         await sp.GetRequiredService<Func<CancellationToken, Task>>()(ct);
         var identity = sp.GetRequiredService<IdentityService>();
-        var result = await identity.BootstrapAsync(identity.Options.AdminPassword, ct);
+        var result = identity.Options.IsEmbedded
+            ? await identity.BootstrapAsync(identity.Options.AdminPassword, ct)
+            : new BootstrapResult(false, null); // the cloud's Keystone holds the users
         await identity.PurgeExpiredTokensAsync(ct);
         await sp.GetRequiredService<RecoveryService>().StartAsync(ct);
         return result;

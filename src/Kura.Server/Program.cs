@@ -31,7 +31,9 @@ else if (bootstrap.Created)
         """);
 }
 
-Console.Out.WriteLine($"Kura is serving the image API at {publicUrl} and identity at {publicUrl}/identity/v3");
+Console.Out.WriteLine(identity.IsEmbedded
+    ? $"Kura is serving the image API at {publicUrl} and identity at {publicUrl}/identity/v3"
+    : $"Kura is serving the image API at {publicUrl}; tokens are Keystone's at {app.Services.GetRequiredService<ITokenAuthority>().ExternalUri}");
 await app.WaitForShutdownAsync();
 
 /// <summary>The entry point, named so that tests can refer to the assembly.</summary>

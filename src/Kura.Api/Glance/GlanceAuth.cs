@@ -9,8 +9,9 @@ namespace Kura.Api.Glance;
 /// <summary>
 /// Keystone token authentication for <c>/v2</c>, as keystonemiddleware plus Glance's context middleware do it: the
 /// endpoint filter of the Glance route group (<see cref="GlanceRoutes"/>). A valid, project-scoped
-/// <c>X-Auth-Token</c> becomes the request's <see cref="Caller"/>; anything else is a 401 with
-/// <c>WWW-Authenticate: Keystone uri="…"</c>. A path under <c>/v2</c> that no route takes is authenticated the same
+/// <c>X-Auth-Token</c> (with a valid <c>X-Service-Token</c>, also an expired one: <see cref="TokenAuthentication"/>)
+/// becomes the request's <see cref="Caller"/>; anything else is a 401 with <c>WWW-Authenticate: Keystone uri="…"</c>
+/// naming Kura's own identity or the cloud's Keystone. A path under <c>/v2</c> that no route takes is authenticated the same
 /// way before its 404 or 405 (<see cref="ErrorMiddleware.WriteStatusAsync"/>), as Glance authenticates before routing.
 /// </summary>
 public static class GlanceAuth
@@ -38,16 +39,19 @@ public static class GlanceAuth
     /// <summary>Sets the request's caller from its token, or writes Glance's 401 and returns false.</summary>
     public static async Task<bool> AuthenticateAsync(HttpContext ctx)
     {
-        var identity = ctx.RequestServices.GetRequiredService<IdentityService>();
-        var info = await identity.ValidateAsync(ctx.Request.Headers["X-Auth-Token"].ToString(), ctx.RequestAborted);
-        if (info?.Project is null)
+        var authentication = ctx.RequestServices.GetRequiredService<TokenAuthentication>();
+        var headers = ctx.Request.Headers;
+        var authenticated = await authentication.AuthenticateAsync(headers["X-Auth-Token"].ToString(), headers["X-Service-Token"].ToString(), ctx.RequestAborted);
+        if (authenticated is null)
         {
-            ctx.Response.Headers.WWWAuthenticate = $"Keystone uri=\"{BaseUrl.Of(ctx, identity.Options.PublicUrl)}/identity\"";
+            var uri = authentication.Authority.ExternalUri
+                ?? $"{BaseUrl.Of(ctx, ctx.RequestServices.GetRequiredService<IdentityOptions>().PublicUrl)}/identity";
+            ctx.Response.Headers.WWWAuthenticate = $"Keystone uri=\"{uri}\"";
             await GlanceErrors.WriteAsync(ctx, StatusCodes.Status401Unauthorized, null);
             return false;
         }
 
-        ctx.Items[CallerKey] = info.AsCaller();
+        ctx.Items[CallerKey] = authenticated.AsCaller();
         return true;
     }
 

@@ -33,7 +33,7 @@ public static class NhnApi
     }
 
     /// <summary><c>POST tokens</c> with <c>{"auth":{"username","password"}}</c>: a Kura token scoped to the appkey's project.</summary>
-    private static async Task IssueToken(HttpContext ctx, string appkey, IdentityService ids)
+    private static async Task IssueToken(HttpContext ctx, string appkey, IdentityService ids, ITokenAuthority authority)
     {
         var project = await ProjectAsync(ids, appkey, ctx.RequestAborted);
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
@@ -43,13 +43,12 @@ public static class NhnApi
             : throw NhnException.InvalidParameters("auth is required");
         var username = Text(auth, "username");
         var password = Text(auth, "password");
-        var user = await ids.AuthenticatePasswordAsync(null, username, IdentityService.DefaultDomainId, null, password, ctx.RequestAborted);
-        var (secret, info) = await ids.IssueAsync(user, project, ["password"], null, ctx.RequestAborted);
+        var (secret, info) = await authority.SignInAsync(new PasswordSignIn(username, "Default", password, project.Id, null, "Default"), ctx.RequestAborted);
         await NhnErrors.WriteSuccessAsync(ctx, w => NhnJson.WriteAccess(w, secret, info));
     }
 
     /// <summary><c>GET tokens?id=</c>: the same document for a token that is valid and scoped to the appkey's project.</summary>
-    private static async Task ShowToken(HttpContext ctx, string appkey, IdentityService ids)
+    private static async Task ShowToken(HttpContext ctx, string appkey, IdentityService ids, ITokenAuthority authority)
     {
         var project = await ProjectAsync(ids, appkey, ctx.RequestAborted);
         var id = ctx.Request.Query["id"].ToString();
@@ -58,7 +57,7 @@ public static class NhnApi
             throw NhnException.InvalidParameters("id is required");
         }
 
-        var info = await ids.ValidateAsync(id, ctx.RequestAborted);
+        var info = await authority.ValidateAsync(id, allowExpired: false, ctx.RequestAborted);
         if (info?.Project?.Id != project.Id)
         {
             throw NhnException.PermissionDenied("the token is not valid for this appkey");
@@ -71,9 +70,9 @@ public static class NhnApi
     /// <c>GET images?limit=&amp;marker=</c>: the project's view of the catalog, newest first, starting <i>from</i> the marker
     /// image (the guide's wording; Glance would start after it).
     /// </summary>
-    private static async Task ListImages(HttpContext ctx, string appkey, IdentityService ids, ImageService images)
+    private static async Task ListImages(HttpContext ctx, string appkey, IdentityService ids, TokenAuthentication authentication, ImageService images)
     {
-        var caller = await CallerAsync(ctx, ids, appkey);
+        var caller = await CallerAsync(ctx, ids, authentication, appkey);
         var limit = images.Options.DefaultListLimit;
         if (ctx.Request.Query.TryGetValue("limit", out var limitText) &&
             !int.TryParse(limitText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit))
@@ -101,9 +100,9 @@ public static class NhnApi
     }
 
     /// <summary><c>DELETE images?id=</c>: only images the appkey's project owns.</summary>
-    private static async Task DeleteImage(HttpContext ctx, string appkey, IdentityService ids, ImageService images)
+    private static async Task DeleteImage(HttpContext ctx, string appkey, IdentityService ids, TokenAuthentication authentication, ImageService images)
     {
-        var caller = await CallerAsync(ctx, ids, appkey);
+        var caller = await CallerAsync(ctx, ids, authentication, appkey);
         var id = ctx.Request.Query["id"].ToString();
         if (id.Length == 0)
         {
@@ -118,16 +117,17 @@ public static class NhnApi
         await ids.FindProjectByAppkeyAsync(appkey, ct) ?? throw NhnException.PermissionDenied("unknown appkey");
 
     /// <summary>The appkey's project and a token scoped to it, as a caller without cloud-admin rights.</summary>
-    private static async Task<Caller> CallerAsync(HttpContext ctx, IdentityService ids, string appkey)
+    private static async Task<Caller> CallerAsync(HttpContext ctx, IdentityService ids, TokenAuthentication authentication, string appkey)
     {
         var project = await ProjectAsync(ids, appkey, ctx.RequestAborted);
-        var info = await ids.ValidateAsync(ctx.Request.Headers["X-Auth-Token"].ToString(), ctx.RequestAborted);
-        if (info?.Project?.Id != project.Id)
+        var headers = ctx.Request.Headers;
+        var authenticated = await authentication.AuthenticateAsync(headers["X-Auth-Token"].ToString(), headers["X-Service-Token"].ToString(), ctx.RequestAborted);
+        if (authenticated?.Token.Project?.Id != project.Id)
         {
             throw NhnException.PermissionDenied("the token is not valid for this appkey");
         }
 
-        return info.AsCaller(cloudAdmin: false);
+        return authenticated.AsCaller(cloudAdmin: false);
     }
 
     private static string Text(JsonElement parent, string name) =>

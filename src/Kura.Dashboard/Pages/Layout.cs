@@ -9,7 +9,7 @@ namespace Kura.Dashboard.Pages;
 /// The frame of every page: the document head (lang, viewport, the stylesheet), a skip link, the header with the
 /// project switcher, the language switch and sign-out, the one-shot message, and the page's own content.
 /// </summary>
-public sealed class Layout(IdentityService identity, IAntiforgery antiforgery)
+public sealed class Layout(ITokenAuthority identity, IAntiforgery antiforgery)
 {
     public async Task<IResult> RenderAsync(DashboardRequest r, string title, Func<Form, Html> main, int status = StatusCodes.Status200OK)
     {
@@ -51,7 +51,7 @@ public sealed class Layout(IdentityService identity, IAntiforgery antiforgery)
     {
         var t = r.T;
         var token = r.Token!;
-        var projects = (await identity.ProjectsOfAsync(token.User.Id, r.Aborted)).Where(p => p.Enabled).OrderBy(p => p.Name, StringComparer.Ordinal);
+        var projects = (await identity.ProjectsOfAsync(r.Session!.Token, token, r.Aborted)).Where(p => p.Enabled).OrderBy(p => p.Name, StringComparer.Ordinal);
         var options = projects.Select(p => H($"""<option value="{p.Id}"{Selected(p.Id == r.ProjectId)}>{p.Name}</option>"""));
         return H($"""
             <header class="top">

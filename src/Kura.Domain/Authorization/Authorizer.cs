@@ -60,7 +60,10 @@ public sealed class Authorizer
             ["project_id"] = caller.ProjectId,
             ["user_id"] = caller.UserId,
         };
-        var context = new PolicyContext(roles, credentials, target, EvaluateNamed);
+        var context = new PolicyContext(roles, credentials, target, EvaluateNamed)
+        {
+            ServiceRoles = caller.ServiceRoles.Select(r => r.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal),
+        };
         credentials["is_admin"] = EvaluateNamed("context_is_admin", context) ? "True" : "False";
         return (_rules.TryGetValue(rule, out var check) || _rules.TryGetValue("default", out check)) && check.Evaluate(context);
     }

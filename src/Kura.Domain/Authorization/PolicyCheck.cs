@@ -8,7 +8,11 @@ public sealed record PolicyContext(
     IReadOnlySet<string> Roles,
     IReadOnlyDictionary<string, string?> Credentials,
     IReadOnlyDictionary<string, string?> Target,
-    Func<string, PolicyContext, bool> Rule);
+    Func<string, PolicyContext, bool> Rule)
+{
+    /// <summary>The roles of the request's service token (<c>service_roles</c> in oslo.context's credentials).</summary>
+    public IReadOnlySet<string> ServiceRoles { get; init; } = new HashSet<string>();
+}
 
 /// <summary>
 /// One check of oslo.policy's language (the syntax of Glance's policy file): <c>@</c>, <c>!</c>,
@@ -76,9 +80,12 @@ public abstract record PolicyCheck
             }
 
             // A list credential matches when it holds the value, as oslo.policy reads one.
-            return Key == "roles"
-                ? context.Roles.Contains(value.ToLowerInvariant())
-                : context.Credentials.TryGetValue(Key, out var credential) && credential is not null && credential == value;
+            return Key switch
+            {
+                "roles" => context.Roles.Contains(value.ToLowerInvariant()),
+                "service_roles" => context.ServiceRoles.Contains(value.ToLowerInvariant()),
+                _ => context.Credentials.TryGetValue(Key, out var credential) && credential is not null && credential == value,
+            };
         }
     }
 

@@ -4,11 +4,15 @@ namespace Kura.Tests.Api;
 /// Who may do what to whose image (reference §1.7, §1.8.2, §1.17), for every image endpoint, every role and
 /// another project's images. Kura follows the newest Glance's defaults (a reader reads, a member writes in its
 /// project, admin everything); with <c>Policy:EnforceNewDefaults=false</c>, Glance's legacy policy, where any role on
-/// a project acts for it.
+/// a project acts for it. Run with Kura's own identity here and behind a real Keystone
+/// (<see cref="Kura.Tests.Identity.KeystoneAuthorizationTests"/>): the decisions must not depend on who issued the token.
 /// </summary>
-public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<KuraHostFixture>
+public abstract class AuthorizationSuite
 {
-    private KuraHost Kura => fixture.Host;
+    protected abstract KuraHost Kura { get; }
+
+    /// <summary>Another host in the same identity mode, with <paramref name="args"/>.</summary>
+    protected abstract Task<KuraHost> StartAsync(params string[] args);
 
     private async Task<(Account Owner, Account Reader, Account Other, string Admin)> PartiesAsync(string tag, KuraHost? on = null)
     {
@@ -18,15 +22,8 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
         var admin = await kura.AdminTokenAsync();
 
         // A second user of the owner's project with only the reader role.
-        var user = await kura.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "reader" + tag, ["password"] = "pw" } });
-        var userId = user["user"]!["id"]!.GetValue<string>();
-        var readerRole = (await kura.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=reader", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
-        using (await kura.SendAsync(HttpMethod.Put, $"identity/v3/projects/{owner.ProjectId}/users/{userId}/roles/{readerRole}", admin))
-        {
-        }
-
-        var (readerToken, _) = await kura.IssueTokenAsync("reader" + tag, "pw", "owner" + tag);
-        return (owner, new Account(owner.ProjectId, userId, readerToken), other, admin);
+        var reader = await kura.AddUserAsync(owner.ProjectId, "reader" + tag, "reader");
+        return (owner, reader, other, admin);
     }
 
     private async Task<string> ImageAsync(string token, string visibility, bool withData = true)
@@ -108,7 +105,7 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
     [Fact]
     public async Task Every_role_on_the_owning_project_acts_for_it_as_in_glance_legacy_policy()
     {
-        await using var legacy = await KuraHost.StartAsync(null, "--Policy:EnforceNewDefaults=false");
+        await using var legacy = await StartAsync("--Policy:EnforceNewDefaults=false");
         var (owner, reader, _, _) = await PartiesAsync("roles", legacy);
         async Task<HttpStatusCode> Status(HttpMethod method, string path, string token)
         {
@@ -209,4 +206,11 @@ public sealed class AuthorizationTests(KuraHostFixture fixture) : IClassFixture<
         Assert.False(File.Exists(Path.Combine(Kura.DataDirectory, "blobs", "images", id)));
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(HttpMethod.Get, $"v2/images/{id}", owner.Token));
     }
+}
+
+public sealed class AuthorizationTests(KuraHostFixture fixture) : AuthorizationSuite, IClassFixture<KuraHostFixture>
+{
+    protected override KuraHost Kura => fixture.Host;
+
+    protected override Task<KuraHost> StartAsync(params string[] args) => KuraHost.StartAsync(null, args);
 }

@@ -47,7 +47,7 @@ public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
         Assert.Null(second.GeneratedPassword);
 
         var roles = await _ids.Store.ListRolesAsync(null, CancellationToken.None);
-        Assert.Equal(["admin", "member", "reader"], roles.Select(r => r.Name));
+        Assert.Equal(["admin", "member", "reader", "service"], roles.Select(r => r.Name));
         var project = await _ids.Store.FindProjectByNameAsync("default", "admin", CancellationToken.None);
         var granted = await _ids.Store.ListRolesForAsync(user.Id, project!.Id, CancellationToken.None);
         Assert.Equal("admin", Assert.Single(granted).Name);

@@ -42,6 +42,25 @@ public sealed class KuraHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>
+    /// Whether this host's tokens are the real Keystone's (<see cref="StartBehindKeystoneAsync"/>): then the identity
+    /// helpers below create accounts and tokens there instead of in Kura's own identity.
+    /// </summary>
+    public bool BehindKeystone { get; private init; }
+
+    /// <summary>A host with <c>Identity:Type=Keystone</c> pointed at <see cref="KeystoneServer"/>.</summary>
+    public static async Task<KuraHost> StartBehindKeystoneAsync(params string[] extraArgs)
+    {
+        var host = new KuraHost(Directory.CreateTempSubdirectory("kura-test-").FullName) { BehindKeystone = true };
+        if (Backend == "Postgres")
+        {
+            (host.PostgresDatabase, host._connectionString) = await PostgresServer.CreateDatabaseAsync();
+        }
+
+        await host.StartAppAsync(extraArgs);
+        return host;
+    }
+
     public static async Task<KuraHost> StartAsync(string? dataDirectory = null, params string[] extraArgs)
     {
         var host = new KuraHost(dataDirectory ?? Directory.CreateTempSubdirectory("kura-test-").FullName);
@@ -65,6 +84,7 @@ public sealed class KuraHost : IAsyncDisposable
             "--Identity:PasswordIterations=1000",
             "--Logging:LogLevel:Default=Warning",
             .. DatabaseArgs(_connectionString),
+            .. BehindKeystone ? KeystoneServer.KuraArgs() : [],
             .. extraArgs,
         ];
         _app = KuraServer.Build(args);
@@ -142,11 +162,17 @@ public sealed class KuraHost : IAsyncDisposable
         return (response.Headers.GetValues("X-Subject-Token").Single(), JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
     }
 
-    public async Task<string> AdminTokenAsync() => (await IssueTokenAsync("admin", AdminPassword, "admin")).Token;
+    public async Task<string> AdminTokenAsync() =>
+        BehindKeystone ? await KeystoneServer.AdminTokenAsync() : (await IssueTokenAsync("admin", AdminPassword, "admin")).Token;
 
     /// <summary>Creates a project and a user holding <paramref name="role"/> on it; returns the project id and a token.</summary>
     public async Task<Account> CreateAccountAsync(string name, string role = "member")
     {
+        if (BehindKeystone)
+        {
+            return await KeystoneServer.CreateAccountAsync(name, role);
+        }
+
         var admin = await AdminTokenAsync();
         var project = await SendJsonAsync(HttpMethod.Post, "identity/v3/projects", admin, new JsonObject { ["project"] = new JsonObject { ["name"] = name } });
         var projectId = project["project"]!["id"]!.GetValue<string>();
@@ -162,6 +188,25 @@ public sealed class KuraHost : IAsyncDisposable
         Assert.Equal(System.Net.HttpStatusCode.NoContent, granted.StatusCode);
         var (token, _) = await IssueTokenAsync(name, name + "-pw", name);
         return new Account(projectId, userId, token);
+    }
+
+    /// <summary>A new user of project <paramref name="projectId"/> holding only <paramref name="role"/> there, and its token.</summary>
+    public async Task<Account> AddUserAsync(string projectId, string name, string role)
+    {
+        if (BehindKeystone)
+        {
+            return await KeystoneServer.AddUserAsync(projectId, name, role);
+        }
+
+        var admin = await AdminTokenAsync();
+        var user = await SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = name, ["password"] = name + "-pw" } });
+        var userId = user["user"]!["id"]!.GetValue<string>();
+        var roleId = (await SendJsonAsync(HttpMethod.Get, $"identity/v3/roles?name={role}", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        using var granted = await SendAsync(HttpMethod.Put, $"identity/v3/projects/{projectId}/users/{userId}/roles/{roleId}", admin);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, granted.StatusCode);
+        var project = (await SendJsonAsync(HttpMethod.Get, $"identity/v3/projects/{projectId}", admin, null))["project"]!["name"]!.GetValue<string>();
+        var (token, _) = await IssueTokenAsync(name, name + "-pw", project);
+        return new Account(projectId, userId, token) { UserName = name, Password = name + "-pw" };
     }
 
     /// <summary>Starts an upload by hand on a raw socket: declares <paramref name="declaredLength"/> bytes, sends <paramref name="sent"/> random ones.</summary>
@@ -258,7 +303,13 @@ public sealed class KuraHost : IAsyncDisposable
     public static JsonSerializerOptions JsonOptions { get; } = new();
 }
 
-public sealed record Account(string ProjectId, string UserId, string Token);
+public sealed record Account(string ProjectId, string UserId, string Token)
+{
+    /// <summary>The user's name and password, where the test needs to sign in again (the Keystone accounts).</summary>
+    public string? UserName { get; init; }
+
+    public string? Password { get; init; }
+}
 
 /// <summary>One Kura per test class, so classes never see each other's data.</summary>
 public sealed class KuraHostFixture : IAsyncLifetime
