@@ -3,7 +3,7 @@
 # scripts/postgres.sh started; image data in the local data directory or, with KURA_CONFORMANCE_BLOBS=Swift or S3, in a
 # new container of the Swift server scripts/swift.sh started (KURA_TEST_SWIFT_* / KURA_TEST_S3_*); tokens from Kura's own
 # identity or, with KURA_CONFORMANCE_IDENTITY=Keystone, from the Keystone scripts/keystone.sh started (KURA_TEST_KEYSTONE_*),
-# whose catalog then names this Kura as the image endpoint (token cache 2 s, so that a revocation shows quickly).
+# whose catalog then names this Kura as the image endpoint (token cache KURA_CONFORMANCE_TOKEN_CACHE, 300 s).
 # After start_kura: $WORK, $BASE, $AUTH_URL (the identity v3 URL clients use), $ADMIN_PW (the admin of the project
 # "admin" there) and $KURA_PID are set; stop_kura ends it and cleans up.
 # Source it; it defines functions only.
@@ -43,7 +43,7 @@ start_kura() {
   if [ "${KURA_CONFORMANCE_IDENTITY:-Embedded}" = Keystone ]; then
     identity=(--Identity:Type=Keystone "--Identity:Keystone:AuthUrl=${KURA_TEST_KEYSTONE_URL:?KURA_TEST_KEYSTONE_URL is not set: run scripts/keystone.sh start}"
       "--Identity:Keystone:Username=$KURA_TEST_KEYSTONE_SERVICE_USER" "--Identity:Keystone:Password=$KURA_TEST_KEYSTONE_SERVICE_PASSWORD"
-      "--Identity:Keystone:ProjectName=$KURA_TEST_KEYSTONE_SERVICE_PROJECT" --Identity:Keystone:TokenCacheTime=00:00:02)
+      "--Identity:Keystone:ProjectName=$KURA_TEST_KEYSTONE_SERVICE_PROJECT" "--Identity:Keystone:TokenCacheTime=${KURA_CONFORMANCE_TOKEN_CACHE:-00:05:00}")
     AUTH_URL=$KURA_TEST_KEYSTONE_URL
     bash "$KURA_ROOT/scripts/keystone.sh" register-image "$BASE" || return 1
   fi

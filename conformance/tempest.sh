@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tempest 33's image API tests against a freshly started Kura, with pre-provisioned accounts created through
-# Kura's own identity API (reference glance-v2.md §2.2). Installs Debian's tempest if missing. Prints each
+# Kura's own identity API (reference glance-v2.md §2.2) or, with KURA_CONFORMANCE_IDENTITY=Keystone, in the real
+# Keystone whose catalog names Kura as the image endpoint (conformance/lib.sh). Installs Debian's tempest if missing. Prints each
 # failure and ends with "N passed, N failed, N skipped"; exits non-zero when any test failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,29 +22,29 @@ WS="$WORK/tempest"
 PASSWORD="tempest-$RANDOM$RANDOM"
 
 # --- accounts: per worker one primary, one alt (separate projects) and one admin -------------------------
-python3 - "$BASE" "$ADMIN_PW" "$PASSWORD" "$CONCURRENCY" >"$WORK/accounts.yaml" <<'PY' || { echo "account set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+python3 - "$AUTH_URL" "$ADMIN_PW" "$PASSWORD" "$CONCURRENCY" "${BASE##*:}" >"$WORK/accounts.yaml" <<'PY' || { echo "account set-up failed"; echo "0 passed, 1 failed"; exit 1; }
 import json, sys, urllib.request
-base, admin_pw, password, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+auth_url, admin_pw, password, workers, run = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 
 def call(method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
+    req = urllib.request.Request(auth_url + path, method=method, data=None if body is None else json.dumps(body).encode())
     req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("X-Auth-Token", token)
     with urllib.request.urlopen(req) as r:
         return r.headers, (json.loads(r.read() or b"null"))
 
-headers, _ = call("POST", "/identity/v3/auth/tokens", {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": admin_pw}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+headers, _ = call("POST", "/auth/tokens", {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": admin_pw}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
 token = headers["X-Subject-Token"]
-roles = {r["name"]: r["id"] for r in call("GET", "/identity/v3/roles", token=token)[1]["roles"]}
+roles = {r["name"]: r["id"] for r in call("GET", "/roles", token=token)[1]["roles"]}
 out = []
 for w in range(workers):
     for kind in ("primary", "alt", "admin"):
-        name = f"tempest-{kind}-{w}"
-        project = call("POST", "/identity/v3/projects", {"project": {"name": name}}, token)[1]["project"]["id"]
-        user = call("POST", "/identity/v3/users", {"user": {"name": name, "password": password, "default_project_id": project}}, token)[1]["user"]["id"]
+        name = f"tempest-{kind}-{w}-{run}"
+        project = call("POST", "/projects", {"project": {"name": name}}, token)[1]["project"]["id"]
+        user = call("POST", "/users", {"user": {"name": name, "password": password, "default_project_id": project}}, token)[1]["user"]["id"]
         role = "admin" if kind == "admin" else "member"
-        call("PUT", f"/identity/v3/projects/{project}/users/{user}/roles/{roles[role]}", token=token)
+        call("PUT", f"/projects/{project}/users/{user}/roles/{roles[role]}", token=token)
         out.append(f"- username: {name}\n  project_name: {name}\n  password: {password}\n  user_domain_name: Default\n  project_domain_name: Default\n  roles: [{role}]\n")
 print("".join(out))
 PY
@@ -66,7 +67,7 @@ default_credentials_domain_name = Default
 create_isolated_networks = false
 
 [identity]
-uri_v3 = $BASE/identity/v3
+uri_v3 = $AUTH_URL
 auth_version = v3
 region = RegionOne
 v3_endpoint_type = public

@@ -4,9 +4,11 @@
 # conformance on the file system, Swift and S3, multi-node on PostgreSQL and on PostgreSQL with Swift, reliability);
 # the HTTP integration suite again with PostgreSQL as the metadata backend; the dashboard's HTTP and browser tests;
 # the openstack CLI scenario (also with image data in Swift and through S3) and the glance CLI scenario; Tempest's
-# image tests on SQLite and on PostgreSQL; a 30-second mixed load test at 64 connections. Installs what the suites need from Debian's packages (run as root, as CI
-# does), starts a throw-away PostgreSQL 15 (scripts/postgres.sh) and a Swift 2.30 all-in-one with tempauth and s3api
-# (scripts/swift.sh) on loopback, and builds in Release.
+# image tests on SQLite and on PostgreSQL; the openstack CLI scenario and Tempest again with Kura behind a real
+# Keystone; service tokens through keystoneauth's wrapper on both identities; a 30-second mixed load test at 64
+# connections. Installs what the suites need from Debian's packages (run as root, as CI does), starts a throw-away
+# PostgreSQL 15 (scripts/postgres.sh), a Swift 2.30 all-in-one with tempauth and s3api (scripts/swift.sh) and a
+# Keystone 22 (scripts/keystone.sh) on loopback, and builds in Release.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -46,6 +48,13 @@ if ! swift_env=$(bash scripts/swift.sh start 58080 2>"$LOGS/swift.log"); then
 fi
 while IFS= read -r line; do export "$line"; done <<<"$swift_env"
 trap 'bash "$ROOT/scripts/swift.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
+
+echo "== Keystone 22 on loopback, uwsgi and SQLite (scripts/keystone.sh)"
+if ! keystone_env=$(bash scripts/keystone.sh start 55000 2>"$LOGS/keystone.log"); then
+  cat "$LOGS/keystone.log"; echo "0 passed, 1 failed"; exit 1
+fi
+while IFS= read -r line; do export "$line"; done <<<"$keystone_env"
+trap 'bash "$ROOT/scripts/keystone.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/swift.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
 
 echo "== build (Release, warnings are errors)"
 if ! dotnet build Kura.sln -c Release -nologo -v q >"$LOGS/build.log" 2>&1; then
@@ -108,6 +117,9 @@ KURA_CONFORMANCE_BLOBS=S3 conformance openstack-cli-s3 conformance/openstack-cli
 conformance glance-cli conformance/glance-cli.sh
 conformance tempest conformance/tempest.sh
 KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/tempest.sh
+KURA_CONFORMANCE_IDENTITY=Keystone conformance openstack-cli-keystone conformance/openstack-cli.sh
+KURA_CONFORMANCE_IDENTITY=Keystone conformance tempest-keystone conformance/tempest.sh
+conformance service-token conformance/service-token.sh
 conformance load conformance/load.sh
 
 echo "(logs in $LOGS)"

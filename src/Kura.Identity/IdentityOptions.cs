@@ -33,7 +33,7 @@ public sealed class IdentityOptions
     public TimeSpan AllowExpiredWindow { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>How long a token lives (Keystone's <c>[token] expiration</c>, one hour).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>

@@ -56,6 +56,37 @@ public sealed partial class IdentityService
             : throw Conflict("project", $"it is not permitted to have two projects with the same name in the same domain : {name}");
     }
 
+    /// <summary>
+    /// Behind the cloud's Keystone (<c>Identity:Type=Keystone</c>) appkeys stay Kura's own data, keyed by the Keystone
+    /// project's id: gives <paramref name="projectId"/> <paramref name="appkey"/> (or keeps its appkey, or generates
+    /// one) and returns the project as Kura records it. The operator's command <c>Kura.Server appkey PROJECT_ID [APPKEY]</c>.
+    /// </summary>
+    public async Task<Project> SetCloudProjectAppkeyAsync(string projectId, string? appkey, CancellationToken ct)
+    {
+        if (!IsValidAppkey(projectId))
+        {
+            throw KuraException.BadRequest("A Keystone project id is 1 to 64 letters, digits, '-' or '_'.");
+        }
+
+        if (await store.FindDomainAsync(DefaultDomainId, ct) is null)
+        {
+            await store.TryAddDomainAsync(new IdentityDomain(DefaultDomainId, "Default", "The default domain", true), ct);
+        }
+
+        if (await store.FindProjectAsync(projectId, ct) is { } existing)
+        {
+            return await UpdateProjectAsync(projectId, null, null, true, appkey ?? existing.Appkey, ct);
+        }
+
+        if (appkey is not null)
+        {
+            await CheckAppkeyAsync(appkey, null, ct);
+        }
+
+        var project = new Project(projectId, projectId, DefaultDomainId, "A project of the cloud's Keystone", true) { Appkey = appkey ?? NewAppkey() };
+        return await store.TryAddProjectAsync(project, ct) ? project : throw Conflict("project", projectId);
+    }
+
     /// <summary>The enabled project an NHN v1.0 appkey names, or null when no enabled project has it.</summary>
     public async Task<Project?> FindProjectByAppkeyAsync(string appkey, CancellationToken ct) =>
         IsValidAppkey(appkey) && await store.FindProjectByAppkeyAsync(appkey, ct) is { Enabled: true } project ? project : null;

@@ -233,6 +233,35 @@ public static class KuraServer
         return result;
     }
 
+    /// <summary>
+    /// <c>Kura.Server appkey PROJECT_ID [APPKEY] [configuration…]</c>: gives a Keystone project its NHN v1.0 appkey in
+    /// Kura's database (the same configuration as the server's) and prints it. Exit code 2 for bad usage or input.
+    /// </summary>
+    public static async Task<int> AppkeyCommandAsync(string[] args)
+    {
+        var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        if (positional.Length is < 1 or > 2)
+        {
+            await Console.Error.WriteLineAsync("usage: Kura.Server appkey PROJECT_ID [APPKEY] [--Database:…]");
+            return 2;
+        }
+
+        await using var app = Build(args[positional.Length..]);
+        await app.Services.GetRequiredService<Func<CancellationToken, Task>>()(CancellationToken.None);
+        try
+        {
+            var project = await app.Services.GetRequiredService<IdentityService>()
+                .SetCloudProjectAppkeyAsync(positional[0], positional.ElementAtOrDefault(1), CancellationToken.None);
+            Console.Out.WriteLine(project.Appkey);
+            return 0;
+        }
+        catch (Kura.Domain.KuraException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+    }
+
     /// <summary>A clouds.yaml entry for the admin user at <paramref name="baseUrl"/>.</summary>
     public static string CloudsYaml(string baseUrl, string password, string region) => $"""
         clouds:

@@ -1,6 +1,11 @@
 using Kura.Identity;
 using Kura.Server;
 
+if (args is ["appkey", ..])
+{
+    return await KuraServer.AppkeyCommandAsync(args[1..]);
+}
+
 var app = KuraServer.Build(args);
 var bootstrap = await KuraServer.InitializeAsync(app);
 await app.StartAsync();
@@ -35,6 +40,7 @@ Console.Out.WriteLine(identity.IsEmbedded
     ? $"Kura is serving the image API at {publicUrl} and identity at {publicUrl}/identity/v3"
     : $"Kura is serving the image API at {publicUrl}; tokens are Keystone's at {app.Services.GetRequiredService<ITokenAuthority>().ExternalUri}");
 await app.WaitForShutdownAsync();
+return 0;
 
 /// <summary>The entry point, named so that tests can refer to the assembly.</summary>
 public partial class Program;

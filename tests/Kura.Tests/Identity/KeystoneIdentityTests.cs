@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using Kura.Domain.Images;
 using Kura.Tests.Api;
+using Kura.Tests.Providers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -248,5 +249,61 @@ public sealed class FaultyKeystone : IAsyncDisposable
         {
             await _app.DisposeAsync();
         }
+    }
+}
+
+/// <summary>
+/// NHN Cloud's v1.0 appkey API behind the cloud's Keystone: an operator gives a Keystone project its appkey with
+/// <c>Kura.Server appkey PROJECT_ID</c>; the token endpoint then signs the user in at Keystone in that project.
+/// </summary>
+public sealed class KeystoneNhnTests
+{
+    [Fact]
+    public async Task An_appkey_given_to_a_keystone_project_signs_its_users_in_at_keystone()
+    {
+        await using var kura = await KuraHost.StartBehindKeystoneAsync("--Policy:Preset=Nhn");
+        var alpha = await KeystoneServer.CreateAccountAsync("nhn-alpha");
+        var beta = await KeystoneServer.CreateAccountAsync("nhn-beta");
+        var alphaKey = await AppkeyCommandAsync(kura, alpha.ProjectId);
+        Assert.Equal(alphaKey, await AppkeyCommandAsync(kura, alpha.ProjectId)); // asking again keeps it
+        Assert.Equal("beta-key_1", await AppkeyCommandAsync(kura, beta.ProjectId, "beta-key_1"));
+
+        var body = await NhnFixture.CallAsync(kura, HttpMethod.Post, $"v1.0/appkeys/{alphaKey}/tokens", null, NhnFixture.Credentials(alpha.UserName!, alpha.Password!));
+        NhnFixture.AssertSuccess(body);
+        Assert.Equal(alpha.UserId, body["access"]!["user"]!["id"]!.GetValue<string>());
+        var token = body["access"]!["token"]!["id"]!.GetValue<string>();
+
+        // The token is Keystone's: Glance's routes take it, and the appkey's image routes act for alpha only.
+        var image = (await kura.CreateImageAsync(token, new JsonObject { ["name"] = "nhn", ["os_type"] = "linux" }))["id"]!.GetValue<string>();
+        var list = await NhnFixture.CallAsync(kura, HttpMethod.Get, $"v1.0/appkeys/{alphaKey}/images", token);
+        NhnFixture.AssertSuccess(list);
+        Assert.Contains(image, list["images"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+        NhnFixture.AssertFailure(await NhnFixture.CallAsync(kura, HttpMethod.Get, "v1.0/appkeys/beta-key_1/images", token), -3);
+
+        // Another project's user, a wrong password: refused in the envelope.
+        NhnFixture.AssertFailure(await NhnFixture.CallAsync(kura, HttpMethod.Post, $"v1.0/appkeys/{alphaKey}/tokens", null, NhnFixture.Credentials(beta.UserName!, beta.Password!)), 50401);
+        NhnFixture.AssertFailure(await NhnFixture.CallAsync(kura, HttpMethod.Post, $"v1.0/appkeys/{alphaKey}/tokens", null, NhnFixture.Credentials(alpha.UserName!, "wrong")), 50401);
+
+        NhnFixture.AssertSuccess(await NhnFixture.CallAsync(kura, HttpMethod.Delete, $"v1.0/appkeys/{alphaKey}/images?id={image}", token));
+    }
+
+    /// <summary>Runs the operator's command, <c>dotnet Kura.Server.dll appkey …</c>, on the host's database; returns what it printed.</summary>
+    private static async Task<string> AppkeyCommandAsync(KuraHost kura, string projectId, string? appkey = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Kura.Server.dll"), "appkey", projectId, appkey, $"--DataDirectory={kura.DataDirectory}" })
+        {
+            if (arg is not null)
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"appkey exited {process.ExitCode}: {error}");
+        return output.Trim();
     }
 }

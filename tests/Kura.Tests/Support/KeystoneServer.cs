@@ -63,8 +63,9 @@ public static class KeystoneServer
     public static async Task<Account> CreateAccountAsync(string name, string role = "member")
     {
         var admin = await AdminTokenAsync();
-        var project = (await CallAsync(HttpMethod.Post, "projects", admin, new JsonObject { ["project"] = new JsonObject { ["name"] = Unique(name), ["domain_id"] = "default" } }))!["project"]!["id"]!.GetValue<string>();
-        return await AddUserAsync(project, name, role);
+        var projectName = Unique(name);
+        var project = (await CallAsync(HttpMethod.Post, "projects", admin, new JsonObject { ["project"] = new JsonObject { ["name"] = projectName, ["domain_id"] = "default" } }))!["project"]!["id"]!.GetValue<string>();
+        return await AddUserAsync(project, name, role) with { ProjectName = projectName };
     }
 
     /// <summary>A new user of project <paramref name="projectId"/> holding <paramref name="role"/> there, and its token.</summary>
@@ -85,6 +86,13 @@ public static class KeystoneServer
         request.Headers.Add("X-Subject-Token", token);
         using var response = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    /// <summary>Gives an existing user <paramref name="role"/> on another project.</summary>
+    public static async Task GrantAsync(string userId, string projectId, string role)
+    {
+        var roleId = await RoleIds.GetOrAdd(role, async name => (await CallAsync(HttpMethod.Get, $"roles?name={name}", await AdminTokenAsync(), null))!["roles"]![0]!["id"]!.GetValue<string>());
+        await CallAsync(HttpMethod.Put, $"projects/{projectId}/users/{userId}/roles/{roleId}", await AdminTokenAsync(), null);
     }
 
     public static async Task SetProjectEnabledAsync(string projectId, bool enabled) =>

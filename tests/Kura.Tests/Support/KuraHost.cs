@@ -309,6 +309,8 @@ public sealed record Account(string ProjectId, string UserId, string Token)
     public string? UserName { get; init; }
 
     public string? Password { get; init; }
+
+    public string? ProjectName { get; init; }
 }
 
 /// <summary>One Kura per test class, so classes never see each other's data.</summary>
