@@ -38,11 +38,7 @@ public static class NhnApi
         var project = await ProjectAsync(ids, appkey, ctx.RequestAborted);
         using var body = await Json.ReadAsync(ctx.Request, ctx.RequestAborted)
             ?? throw new NhnException(NhnErrors.JsonParsingError, "the request body is not JSON");
-        var auth = body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("auth", out var a) && a.ValueKind == JsonValueKind.Object
-            ? a
-            : throw NhnException.InvalidParameters("auth is required");
-        var username = Text(auth, "username");
-        var password = Text(auth, "password");
+        var (username, password) = ReadAuth(body.RootElement);
         var (secret, info) = await authority.SignInAsync(new PasswordSignIn(username, "Default", password, project.Id, null, "Default"), ctx.RequestAborted);
         await NhnErrors.WriteSuccessAsync(ctx, w => NhnJson.WriteAccess(w, secret, info));
     }
@@ -128,6 +124,15 @@ public static class NhnApi
         }
 
         return authenticated.AsCaller(cloudAdmin: false);
+    }
+
+    /// <summary>The user name and password of a token request's <c>{"auth":{"username","password"}}</c> (fuzzed in fuzz/).</summary>
+    public static (string UserName, string Password) ReadAuth(JsonElement root)
+    {
+        var auth = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("auth", out var a) && a.ValueKind == JsonValueKind.Object
+            ? a
+            : throw NhnException.InvalidParameters("auth is required");
+        return (Text(auth, "username"), Text(auth, "password"));
     }
 
     private static string Text(JsonElement parent, string name) =>

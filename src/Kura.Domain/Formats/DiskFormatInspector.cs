@@ -59,17 +59,18 @@ public static partial class DiskFormatInspector
 
         if (head.Length >= 0x178 && BinaryPrimitives.ReadUInt32LittleEndian(head[0x40..]) == 0xbeda107f)
         {
-            return new InspectionResult("vdi", (long)BinaryPrimitives.ReadUInt64LittleEndian(head[0x170..]), null);
+            return Sized("vdi", BinaryPrimitives.ReadUInt64LittleEndian(head[0x170..]), null);
         }
 
         var footer = tail.Length >= 512 && tail[^512..^504].SequenceEqual("conectix"u8) ? tail[^512..]
             : head.Length >= 512 && head[..8].SequenceEqual("conectix"u8) ? head[..512] : default;
         if (!footer.IsEmpty)
         {
-            return new InspectionResult("vhd", (long)BinaryPrimitives.ReadUInt64BigEndian(footer[48..]), null);
+            return Sized("vhd", BinaryPrimitives.ReadUInt64BigEndian(footer[48..]), null);
         }
 
-        if (head.Length >= 0x8006 && head[0x8001..0x8006].SequenceEqual("CD001"u8))
+        // A whole primary volume descriptor (2 KiB at 32 KiB), else the fields below lie beyond the bytes.
+        if (head.Length >= 0x8800 && head[0x8001..0x8006].SequenceEqual("CD001"u8))
         {
             var descriptor = head[0x8000..];
             var blocks = BinaryPrimitives.ReadUInt32LittleEndian(descriptor[80..]);
@@ -91,37 +92,44 @@ public static partial class DiskFormatInspector
     {
         var version = BinaryPrimitives.ReadUInt32BigEndian(h[4..]);
         var backingFileOffset = BinaryPrimitives.ReadUInt64BigEndian(h[8..]);
-        var virtualSize = (long)BinaryPrimitives.ReadUInt64BigEndian(h[24..]);
+        var virtualSize = BinaryPrimitives.ReadUInt64BigEndian(h[24..]);
         if (backingFileOffset != 0)
         {
-            return new InspectionResult("qcow2", virtualSize, "a qcow2 image with a backing file");
+            return Sized("qcow2", virtualSize, "a qcow2 image with a backing file");
         }
 
         if (version >= 3 && h.Length >= 80 && (BinaryPrimitives.ReadUInt64BigEndian(h[72..]) & 0x4) != 0)
         {
-            return new InspectionResult("qcow2", virtualSize, "a qcow2 image with an external data file");
+            return Sized("qcow2", virtualSize, "a qcow2 image with an external data file");
         }
 
-        return new InspectionResult("qcow2", virtualSize, null);
+        return Sized("qcow2", virtualSize, null);
     }
 
     private static InspectionResult Vmdk(ReadOnlySpan<byte> h)
     {
-        var capacity = (long)BinaryPrimitives.ReadUInt64LittleEndian(h[12..]) * 512;
-        var descriptorOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(h[28..]) * 512;
-        var descriptorSize = (long)BinaryPrimitives.ReadUInt64LittleEndian(h[36..]) * 512;
+        // Sector counts are unsigned 64-bit: compared in sectors so that a hostile header cannot overflow them.
+        var capacitySectors = BinaryPrimitives.ReadUInt64LittleEndian(h[12..]);
+        if (capacitySectors > long.MaxValue / 512)
+        {
+            return new InspectionResult("vmdk", null, $"a VMDK header whose capacity ({capacitySectors} sectors) is not a size");
+        }
+
+        var capacity = (long)capacitySectors * 512;
+        var descriptorSector = BinaryPrimitives.ReadUInt64LittleEndian(h[28..]);
+        var descriptorSectors = BinaryPrimitives.ReadUInt64LittleEndian(h[36..]);
         var gdOffset = BinaryPrimitives.ReadUInt64LittleEndian(h[56..]);
         if (gdOffset == ulong.MaxValue)
         {
             return new InspectionResult("vmdk", capacity, "a VMDK whose grain directory is in a footer (not inspectable as a stream)");
         }
 
-        if (descriptorOffset == 0 || descriptorOffset + descriptorSize > h.Length || descriptorSize > 1 << 16)
+        if (descriptorSector == 0 || descriptorSectors > (1 << 16) / 512 || descriptorSector + descriptorSectors > (ulong)h.Length / 512)
         {
             return new InspectionResult("vmdk", capacity, "a VMDK without an embedded descriptor");
         }
 
-        var descriptor = Encoding.ASCII.GetString(h.Slice((int)descriptorOffset, (int)descriptorSize)).TrimEnd('\0');
+        var descriptor = Encoding.ASCII.GetString(h.Slice((int)descriptorSector * 512, (int)descriptorSectors * 512)).TrimEnd('\0');
         var createType = CreateTypeRegex().Match(descriptor);
         if (!createType.Success || createType.Groups[1].Value is not ("monolithicSparse" or "streamOptimized"))
         {
@@ -174,7 +182,8 @@ public static partial class DiskFormatInspector
 
             if (new Guid(h.Slice(entry, 16)) == VhdxMetadataRegion)
             {
-                return ((long)BinaryPrimitives.ReadUInt64LittleEndian(h[(entry + 16)..]), BinaryPrimitives.ReadUInt32LittleEndian(h[(entry + 24)..]));
+                var offset = BinaryPrimitives.ReadUInt64LittleEndian(h[(entry + 16)..]);
+                return offset <= long.MaxValue / 2 ? ((long)offset, BinaryPrimitives.ReadUInt32LittleEndian(h[(entry + 24)..])) : null;
             }
         }
 
@@ -207,13 +216,24 @@ public static partial class DiskFormatInspector
 
             if (new Guid(metadata.Slice(item, 16)) == VhdxVirtualDiskSize)
             {
-                var offset = (int)BinaryPrimitives.ReadUInt32LittleEndian(metadata[(item + 16)..]);
-                return offset + 8 <= metadata.Length ? (long)BinaryPrimitives.ReadUInt64LittleEndian(metadata[offset..]) : null;
+                var offset = BinaryPrimitives.ReadUInt32LittleEndian(metadata[(item + 16)..]);
+                if (offset + 8L > metadata.Length)
+                {
+                    return null;
+                }
+
+                var size = BinaryPrimitives.ReadUInt64LittleEndian(metadata[(int)offset..]);
+                return size <= long.MaxValue ? (long)size : null;
             }
         }
 
         return null;
     }
+
+    /// <summary>A result whose virtual size, read as an unsigned 64-bit field, must fit in a signed one to be a size at all.</summary>
+    private static InspectionResult Sized(string format, ulong virtualSize, string? unsafeReason) =>
+        virtualSize <= long.MaxValue ? new InspectionResult(format, (long)virtualSize, unsafeReason)
+            : new InspectionResult(format, null, unsafeReason ?? $"a {format} header whose virtual size ({virtualSize}) is not a size");
 
     [GeneratedRegex("""createType\s*=\s*"([^"]*)"  """, RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex CreateTypeRegex();

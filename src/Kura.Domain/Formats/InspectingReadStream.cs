@@ -17,7 +17,6 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
     private byte[]? _window;
     private long _windowOffset;
     private long _total;
-    private bool _headChecked;
 
     /// <summary>The inspection of the whole stream, once it has been read to the end.</summary>
     public InspectionResult? Result { get; private set; }
@@ -61,11 +60,23 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
             return;
         }
 
+        var headCompleted = false;
         if (_headLength < _head.Length)
         {
             var take = Math.Min(data.Length, _head.Length - _headLength);
             data[..take].CopyTo(_head.AsSpan(_headLength));
             _headLength += take;
+            if (_headLength == _head.Length)
+            {
+                headCompleted = true;
+                // The window lies beyond the head; this very read may already hold part of it (a read that
+                // crosses the head's end), so it is set up before this read's bytes are copied into it.
+                if (DiskFormatInspector.WindowFor(_head) is { } window && window.Offset >= _head.Length)
+                {
+                    _window = new byte[window.Length];
+                    _windowOffset = window.Offset;
+                }
+            }
         }
 
         if (_window is not null)
@@ -87,15 +98,8 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
         }
 
         _total += data.Length;
-        if (!_headChecked && _headLength == _head.Length)
+        if (headCompleted)
         {
-            _headChecked = true;
-            if (DiskFormatInspector.WindowFor(_head) is { } window && window.Offset >= _total)
-            {
-                _window = new byte[window.Length];
-                _windowOffset = window.Offset;
-            }
-
             var early = DiskFormatInspector.Inspect(_head, [], null);
             if (early.Format != "raw")
             {

@@ -41,6 +41,26 @@ public sealed class DiskFormatInspectorTests : IDisposable
         Assert.Equal(qemuFormat == "raw" && format == "vhd" ? virtualSize - 512 : virtualSize, result.VirtualSize);
     }
 
+    [Theory]
+    [InlineData(8 << 20)]
+    [InlineData((1 << 20) + 4096)]
+    public async Task A_read_that_crosses_the_end_of_the_head_still_reads_the_vhdx_metadata_beyond_it(int readSize)
+    {
+        // Found by fuzzing (fuzz/findings/inspect-vhdx-window-in-head-read): when one read completed the head and
+        // already held the VHDX metadata window, the window was set up too late and the virtual size was lost.
+        var bytes = await File.ReadAllBytesAsync(_qemu.Create("w.vhdx", "16M", "-f", "vhdx"));
+        var source = new MemoryStream(bytes);
+        source.Position = 0;
+        await using var stream = new InspectingReadStream(source, "vhdx");
+        var buffer = new byte[readSize];
+        Assert.Equal(4096, await stream.ReadAsync(buffer.AsMemory(0, 4096)));
+        while (await stream.ReadAsync(buffer) > 0)
+        {
+        }
+
+        Assert.Equal(new InspectionResult("vhdx", 16 << 20, null), stream.Result);
+    }
+
     [Fact]
     public void A_qcow2_with_a_backing_file_is_unsafe()
     {

@@ -82,6 +82,31 @@ public sealed class FormatUploadTests(KuraHostFixture fixture) : IClassFixture<K
         AssertNoData(id);
     }
 
+    public static TheoryData<string> FuzzFindings() =>
+        [.. Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "fuzz", "findings", "inspect")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(FuzzFindings))]
+    public async Task What_the_inspector_fuzzer_found_is_an_answer_over_http(string finding)
+    {
+        // Each file is named FORMAT-what (fuzz/findings/inspect) and is uploaded as that disk format.
+        var (response, id) = await UploadAsync(Path.Combine(AppContext.BaseDirectory, "fuzz", "findings", "inspect", finding), finding.Split('-')[0]);
+        using (response)
+        {
+            Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.BadRequest, $"{finding}: {(int)response.StatusCode}");
+            var image = await ShowAsync(id);
+            Assert.Equal(response.StatusCode == HttpStatusCode.NoContent ? "active" : "queued", image["status"]!.GetValue<string>());
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                AssertNoData(id);
+            }
+            else
+            {
+                Assert.True(image["virtual_size"] is null || image["virtual_size"]!.GetValue<long>() >= 0);
+            }
+        }
+    }
+
     [Fact]
     public async Task A_vmdk_that_points_at_other_files_is_refused()
     {
