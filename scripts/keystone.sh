@@ -14,6 +14,9 @@
 #   scripts/keystone.sh register-image URL
 #                                     makes URL the catalog's image endpoint (scripts/keystone-catalog.py)
 #   scripts/keystone.sh stop          stops it and deletes its directory
+#   scripts/keystone.sh down | up     stops its uwsgi (connections are refused) and starts it again on the same data
+#   scripts/keystone.sh freeze | thaw SIGSTOP and SIGCONT its processes: connections are taken and never answered
+#                                     (a Keystone that is slow); used by the cluster chaos test
 # KURA_KEYSTONE_STATE names the pointer file (default /tmp/kura-keystone.dir), so that several can coexist.
 set -euo pipefail
 STATE=${KURA_KEYSTONE_STATE:-/tmp/kura-keystone.dir}
@@ -31,6 +34,19 @@ stop() {
         kill -KILL -- "-$pid" 2>/dev/null || true
     fi
     rm -rf "$dir" "$STATE"
+}
+
+# serve DIR: runs the Keystone of DIR under uwsgi and returns once it answers.
+serve() {
+    local dir=$1 port url
+    port=$(cat "$dir/port"); url="http://127.0.0.1:$port"
+    OS_KEYSTONE_CONFIG_FILES="$dir/etc/keystone.conf" setsid uwsgi --plugins python3 \
+        --http-socket "127.0.0.1:$port" --wsgi-file /usr/bin/keystone-wsgi-public \
+        --master --processes 2 --threads 1 --lazy-apps --die-on-term \
+        --buffer-size 65535 --add-header "Connection: close" >>"$dir/uwsgi.log" 2>&1 </dev/null &
+    echo $! >"$dir/uwsgi.pid"
+    for _ in $(seq 1 300); do curl -fs -o /dev/null "$url/v3" && break; sleep 0.2; done
+    curl -fs -o /dev/null "$url/v3" || { echo "Keystone did not start; see $dir/uwsgi.log" >&2; exit 1; }
 }
 
 case "$cmd" in
@@ -63,13 +79,7 @@ start)
             --bootstrap-region-id RegionOne
     } >"$dir/keystone-manage.log" 2>&1
     sqlite3 "$dir/keystone.db" 'PRAGMA journal_mode=WAL;' >/dev/null
-    OS_KEYSTONE_CONFIG_FILES="$dir/etc/keystone.conf" setsid uwsgi --plugins python3 \
-        --http-socket "127.0.0.1:$port" --wsgi-file /usr/bin/keystone-wsgi-public \
-        --master --processes 2 --threads 1 --lazy-apps --die-on-term \
-        --buffer-size 65535 --add-header "Connection: close" >"$dir/uwsgi.log" 2>&1 </dev/null &
-    echo $! >"$dir/uwsgi.pid"
-    for _ in $(seq 1 300); do curl -fs -o /dev/null "$url/v3" && break; sleep 0.2; done
-    curl -fs -o /dev/null "$url/v3" || { echo "Keystone did not start; see $dir/uwsgi.log" >&2; exit 1; }
+    serve "$dir"
 
     token=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' "$url/v3/auth/tokens" \
         -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":"keystone-admin-pw"}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \
@@ -96,11 +106,24 @@ register-image)
     [ -f "$STATE" ] || { echo "no Keystone started (run: $0 start)" >&2; exit 1; }
     /usr/bin/python3 "$(dirname "$0")/keystone-catalog.py" "http://127.0.0.1:$(cat "$(cat "$STATE")/port")/v3" keystone-admin-pw "${2:?usage: $0 register-image URL}"
     ;;
+down)
+    dir=$(cat "$STATE"); pid=$(cat "$dir/uwsgi.pid")
+    kill -CONT -- "-$pid" 2>/dev/null || true
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    ;;
+up)
+    serve "$(cat "$STATE")"
+    ;;
+freeze | thaw)
+    pid=$(cat "$(cat "$STATE")/uwsgi.pid")
+    kill "-$([ "$cmd" = freeze ] && echo STOP || echo CONT)" -- "-$pid"
+    ;;
 stop)
     stop
     ;;
 *)
-    echo "usage: $0 start [PORT] | register-image URL | stop" >&2
+    echo "usage: $0 start [PORT] | register-image URL | down | up | freeze | thaw | stop" >&2
     exit 2
     ;;
 esac

@@ -7,6 +7,8 @@
 #                                  PORT+1..PORT+4) and prints KEY=VALUE lines: KURA_TEST_SWIFT_AUTH_URL, _USER, _KEY
 #                                  (tempauth v1) and KURA_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _REGION (s3api)
 #   scripts/swift.sh stop          ends the processes the last start recorded and deletes its directory
+#   scripts/swift.sh proxy-stop    kills the proxy server (SIGKILL: the store is gone for its clients)
+#   scripts/swift.sh proxy-start   starts it again and returns once tempauth answers (the cluster chaos test)
 # KURA_SWIFT_STATE names the pointer file (default /tmp/kura-swift.dir), so that several servers can coexist.
 set -euo pipefail
 STATE=${KURA_SWIFT_STATE:-/tmp/kura-swift.dir}
@@ -28,6 +30,7 @@ start)
     D=$(mktemp -d /tmp/kura-swift.XXXXXX)
     echo "$D" > "$STATE"
     mkdir -p "$D/etc" "$D/srv/node/d1" "$D/log" "$D/run"
+    echo "$port" > "$D/port"
     acct=$((port + 1)); cont=$((port + 2)); obj=$((port + 3)); mc=$((port + 4))
     user=$(id -un)
     cat > "$D/etc/swift.conf" <<EOF
@@ -153,6 +156,26 @@ PY
     echo "KURA_TEST_S3_SECRET_KEY=testing"
     echo "KURA_TEST_S3_REGION=us-east-1"
     ;;
+proxy-stop)
+    D=$(cat "$STATE")
+    pid=$(cat "$D/run/proxy.pid")
+    kill -KILL "$pid" 2>/dev/null || true
+    # The proxy's workers are its children; none may go on answering.
+    pkill -KILL -f "swift-proxy-server $D/etc/proxy-server.conf" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    ;;
+proxy-start)
+    D=$(cat "$STATE")
+    port=$(cat "$D/port")
+    curl -fs -o /dev/null "http://127.0.0.1:$port/healthcheck" && exit 0   # already serving
+    nohup /usr/bin/swift-proxy-server "$D/etc/proxy-server.conf" -v >> "$D/log/proxy.log" 2>&1 &
+    echo $! > "$D/run/proxy.pid"
+    for i in $(seq 1 150); do
+        curl -fs -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' "http://127.0.0.1:$port/auth/v1.0" && break
+        [ "$i" -eq 150 ] && { echo "the swift proxy did not come back" >&2; tail -n 20 "$D/log/proxy.log" >&2; exit 1; }
+        sleep 0.2
+    done
+    ;;
 stop)
     [ -f "$STATE" ] || exit 0
     D=$(cat "$STATE")
@@ -171,6 +194,6 @@ stop)
     rm -rf "$D" "$STATE"
     ;;
 *)
-    echo "usage: $0 start [PORT] | stop" >&2; exit 2
+    echo "usage: $0 start [PORT] | proxy-stop | proxy-start | stop" >&2; exit 2
     ;;
 esac

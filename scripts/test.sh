@@ -6,7 +6,7 @@
 # the openstack CLI scenario (also with image data in Swift and through S3) and the glance CLI scenario; Tempest's
 # image tests on SQLite and on PostgreSQL; the openstack CLI scenario and Tempest again with Kura behind a real
 # Keystone; service tokens through keystoneauth's wrapper on both identities; a 30-second mixed load test at 64
-# connections. Installs what the suites need from Debian's packages (run as root, as CI does), starts a throw-away
+# connections; 15 seconds of afl-fuzz on each parser target (scripts/fuzz.sh). Installs what the suites need from Debian's packages (run as root, as CI does), starts a throw-away
 # PostgreSQL 15 (scripts/postgres.sh), a Swift 2.30 all-in-one with tempauth and s3api (scripts/swift.sh) and a
 # Keystone 22 (scripts/keystone.sh) on loopback, and builds in Release.
 set -uo pipefail
@@ -21,6 +21,9 @@ command -v tempest >/dev/null 2>&1 || need+=(tempest)
 command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# The fuzzers (scripts/fuzz.sh): afl-fuzz, and xorriso for an ISO seed.
+command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
+command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
 # The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own download does not work
 # here); a Japanese font makes the Japanese screenshots readable.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -47,6 +50,7 @@ if ! swift_env=$(bash scripts/swift.sh start 58080 2>"$LOGS/swift.log"); then
   cat "$LOGS/swift.log"; echo "0 passed, 1 failed"; exit 1
 fi
 while IFS= read -r line; do export "$line"; done <<<"$swift_env"
+export KURA_TEST_SWIFT_CONTROL="bash $ROOT/scripts/swift.sh"
 trap 'bash "$ROOT/scripts/swift.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
 
 echo "== Keystone 22 on loopback, uwsgi and SQLite (scripts/keystone.sh)"
@@ -54,6 +58,7 @@ if ! keystone_env=$(bash scripts/keystone.sh start 55000 2>"$LOGS/keystone.log")
   cat "$LOGS/keystone.log"; echo "0 passed, 1 failed"; exit 1
 fi
 while IFS= read -r line; do export "$line"; done <<<"$keystone_env"
+export KURA_TEST_KEYSTONE_CONTROL="bash $ROOT/scripts/keystone.sh"
 trap 'bash "$ROOT/scripts/keystone.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/swift.sh" stop >/dev/null 2>&1; bash "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1' EXIT
 
 echo "== build (Release, warnings are errors)"
@@ -121,6 +126,7 @@ KURA_CONFORMANCE_IDENTITY=Keystone conformance openstack-cli-keystone conformanc
 KURA_CONFORMANCE_IDENTITY=Keystone conformance tempest-keystone conformance/tempest.sh
 conformance service-token conformance/service-token.sh
 conformance load conformance/load.sh
+KURA_FUZZ_SECONDS=15 conformance fuzz scripts/fuzz.sh
 
 echo "(logs in $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -264,9 +264,9 @@ public sealed class SwiftBlobStore : IBlobStore, IDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or BlobStoreUnavailableException)
         {
-            // Left for the start-up sweep.
+            // Left for the recovery sweep.
         }
     }
 

@@ -62,7 +62,10 @@ internal sealed class SwiftClient : IDisposable
         }
     }
 
-    /// <summary>Sends a request built by <paramref name="build"/> (relative to the storage URL); authenticates again once on 401.</summary>
+    /// <summary>
+    /// Sends a request built by <paramref name="build"/> (relative to the storage URL); authenticates again once on
+    /// 401. Swift unreachable is a <see cref="BlobStoreUnavailableException"/>.
+    /// </summary>
     public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         var session = await SessionAsync(null, ct);
@@ -71,7 +74,16 @@ internal sealed class SwiftClient : IDisposable
             using var request = build();
             request.RequestUri = new Uri(session.StorageUrl, request.RequestUri!.OriginalString);
             request.Headers.Add("X-Auth-Token", session.Token);
-            var response = await _http.SendAsync(request, completion, ct);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, completion, ct);
+            }
+            catch (Exception ex) when (Unreachable(ex, ct))
+            {
+                throw new BlobStoreUnavailableException($"Swift did not answer {request.Method} {request.RequestUri.AbsolutePath}: {ex.Message}", ex);
+            }
+
             if (response.StatusCode != HttpStatusCode.Unauthorized || attempt > 0)
             {
                 return response;
@@ -104,6 +116,10 @@ internal sealed class SwiftClient : IDisposable
                 content.SourceError.Throw();
                 throw;
             }
+            catch (Exception ex) when (Unreachable(ex, ct))
+            {
+                throw new BlobStoreUnavailableException($"Swift did not answer PUT {path}: {ex.Message}", ex);
+            }
 
             if (response.StatusCode != HttpStatusCode.Unauthorized || content.Started)
             {
@@ -133,6 +149,10 @@ internal sealed class SwiftClient : IDisposable
 
             _session = _options.AuthType == "Keystone" ? await KeystoneAsync(ct) : await TempAuthAsync(ct);
             return _session;
+        }
+        catch (Exception ex) when (Unreachable(ex, ct))
+        {
+            throw new BlobStoreUnavailableException($"Swift's authentication at {_options.AuthUrl} did not answer: {ex.Message}", ex);
         }
         finally
         {
@@ -204,8 +224,19 @@ internal sealed class SwiftClient : IDisposable
         await EnsureSuccessAsync(response, ct);
     }
 
+    /// <summary>A connection that failed or timed out, or an answer that broke off, as opposed to our caller giving up.</summary>
+    private static bool Unreachable(Exception ex, CancellationToken ct) =>
+        (ex is HttpRequestException { StatusCode: null } or IOException) || (ex is TaskCanceledException && !ct.IsCancellationRequested);
+
+    /// <summary>A 2xx, else an HttpRequestException with Swift's status; a 5xx (Swift failing) is a <see cref="BlobStoreUnavailableException"/>.</summary>
     public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
     {
+        if ((int)response.StatusCode >= 500)
+        {
+            var failed = response.RequestMessage;
+            throw new BlobStoreUnavailableException($"Swift answered {(int)response.StatusCode} to {failed?.Method} {failed?.RequestUri?.AbsolutePath}: {await BodyAsync(response, ct)}");
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             var request = response.RequestMessage;

@@ -2,6 +2,7 @@ using Kura.Api.Glance;
 using Kura.Api.Identity;
 using Kura.Api.Nhn;
 using Kura.Domain;
+using Kura.Domain.Blobs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +44,13 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
         {
             // Kestrel reports a chunk size that overflows as an IOException, not as a bad request.
             await WriteAsync(ctx, KuraException.BadRequest("The request body's chunked framing is invalid."));
+        }
+        catch (BlobStoreUnavailableException ex) when (!ctx.Response.HasStarted)
+        {
+            // The image store (Swift, S3) is away: as with the database, nothing was left half-done, and the client
+            // may retry.
+            LogStoreUnavailable(ctx.Request.Method, NhnApi.Redact(ctx.Request.Path), ex.GetType().Name, ex.Message);
+            await WriteAsync(ctx, new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."));
         }
         catch (Exception ex) when (!ctx.Response.HasStarted && IsStoreUnavailable(ex))
         {
@@ -144,7 +152,7 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} abandoned by the client")]
     private partial void LogAborted(string method, string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: the database is unavailable ({Error}: {Message})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: a backing store is unavailable ({Error}: {Message})")]
     private partial void LogStoreUnavailable(string method, string path, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]

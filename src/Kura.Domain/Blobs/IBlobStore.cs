@@ -44,3 +44,9 @@ public sealed class BlobNotFoundException(string key) : Exception($"Blob '{key}'
 
 /// <summary>The store has no room left for the blob (a full disk or a backend quota).</summary>
 public sealed class BlobStoreFullException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The store could not be reached, or failed, in a way that may pass (a proxy down, a timeout, a 5xx): nothing was
+/// half-done that the caller must undo, and the request may be retried. The HTTP layers answer 503.
+/// </summary>
+public sealed class BlobStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

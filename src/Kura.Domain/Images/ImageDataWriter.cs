@@ -107,7 +107,7 @@ public sealed partial class ImageDataWriter(
         }
         catch (Exception ex)
         {
-            await blobs.DeleteAsync(key, CancellationToken.None);
+            await blobs.DeleteOrLeaveAsync(key, logger);
             await ResetToQueuedAsync(image.Id, clearStaging: false);
             LogWriteFailed(image.Id, hashing.BytesRead, ex.GetType().Name);
             throw ex switch
@@ -116,6 +116,7 @@ public sealed partial class ImageDataWriter(
                 ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
                 BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
                 ImageFormatException format => KuraException.BadRequest(format.Message),
+                BlobStoreUnavailableException => new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."),
                 _ => ex,
             };
         }
@@ -132,7 +133,7 @@ public sealed partial class ImageDataWriter(
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
         {
-            await blobs.DeleteAsync(key, CancellationToken.None);
+            await blobs.DeleteOrLeaveAsync(key, logger);
             throw new KuraException(ErrorKind.Gone, $"Image {image.Id} could not be found after upload. The image may have been deleted during the upload.");
         }
 
@@ -153,12 +154,15 @@ public sealed partial class ImageDataWriter(
         }
         catch (Exception ex)
         {
-            await blobs.DeleteAsync(key, CancellationToken.None);
+            await blobs.DeleteOrLeaveAsync(key, logger);
             await ResetToQueuedAsync(image.Id, clearStaging: true);
             LogWriteFailed(image.Id, counting.BytesRead, ex.GetType().Name);
-            throw ex is ImageTooLargeException
-                ? new KuraException(ErrorKind.PayloadTooLarge, $"The staged data exceeds the limit of {limit.Bytes} bytes.")
-                : ex;
+            throw ex switch
+            {
+                ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"The staged data exceeds the limit of {limit.Bytes} bytes."),
+                BlobStoreUnavailableException => new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."),
+                _ => ex,
+            };
         }
 
         image.Size = counting.BytesRead;
@@ -166,7 +170,7 @@ public sealed partial class ImageDataWriter(
         image.UpdatedAt = clock.GetUtcNow();
         if (!await store.TryUpdateAsync(image, image.Version, CancellationToken.None))
         {
-            await blobs.DeleteAsync(key, CancellationToken.None);
+            await blobs.DeleteOrLeaveAsync(key, logger);
             throw new KuraException(ErrorKind.Gone, $"Image {image.Id} could not be found after staging.");
         }
 

@@ -194,10 +194,11 @@ public sealed partial class ImageService(
             throw KuraException.NotFound($"Failed to find image {id} to delete");
         }
 
-        // Metadata first: once the row is gone nobody can start a download of data we are about to remove.
+        // Metadata first: once the row is gone nobody can start a download of data we are about to remove. The
+        // image is deleted even when the store is away: its data is then the recovery sweep's to remove.
         if (image.Location is not null)
         {
-            await blobs.DeleteAsync(image.Location, CancellationToken.None);
+            await blobs.DeleteOrLeaveAsync(image.Location, logger);
         }
 
         LogDeleted(id, image.Status);

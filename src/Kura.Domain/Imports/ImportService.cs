@@ -199,7 +199,7 @@ public sealed partial class ImportService(
             });
             if (staging is not null)
             {
-                await blobs.DeleteAsync(staging, CancellationToken.None);
+                await blobs.DeleteOrLeaveAsync(staging, logger);
             }
 
             await FinishAsync(task with { Status = "success", ResultJson = JsonSerializer.Serialize(new { image_id = task.ImageId }) });
@@ -209,7 +209,7 @@ public sealed partial class ImportService(
         {
             if (staging is not null)
             {
-                await blobs.DeleteAsync(staging, CancellationToken.None);
+                await blobs.DeleteOrLeaveAsync(staging, logger);
             }
 
             await writer.ResetToQueuedAsync(task.ImageId, clearStaging: true);

@@ -6,7 +6,7 @@ namespace Kura.Tests.Cluster;
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class DatabaseRestartCollection
 {
-    public const string Name = "PostgreSQL restart (runs alone)";
+    public const string Name = "Faults of the shared PostgreSQL, Swift or Keystone (runs alone)";
 }
 
 /// <summary>
