@@ -61,7 +61,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             n = await content.ReadAtLeastAsync(buffer.AsMemory(0, _partSize), _partSize, throwOnEndOfStream: false, ct);
             if (n < _partSize)
             {
-                await Translate(() => _s3.PutObjectAsync(new PutObjectRequest
+                await Translate(ct, () => _s3.PutObjectAsync(new PutObjectRequest
                 {
                     BucketName = Bucket,
                     Key = key,
@@ -88,7 +88,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         string uploadId;
         try
         {
-            uploadId = (await Translate(() => _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key }, ct))).UploadId;
+            uploadId = (await Translate(ct, () => _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key }, ct))).UploadId;
         }
         catch
         {
@@ -108,7 +108,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             while (length > 0)
             {
                 var number = parts.Count + 1;
-                uploading = Translate(() => _s3.UploadPartAsync(new UploadPartRequest
+                uploading = Translate(ct, () => _s3.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = Bucket,
                     Key = key,
@@ -130,7 +130,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 (buffer, length, next) = (next, nextLength, null);
             }
 
-            await Translate(() => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId, PartETags = parts }, ct));
+            await Translate(ct, () => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId, PartETags = parts }, ct));
             return total;
         }
         catch
@@ -184,7 +184,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
         try
         {
-            var response = await _s3.GetObjectAsync(request, ct);
+            var response = await Translate(ct, () => _s3.GetObjectAsync(request, ct));
             return new ResponseStream(response);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -199,7 +199,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         await EnsureBucketAsync(ct);
         try
         {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct);
+            await Translate(ct, () => _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct));
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
@@ -268,15 +268,19 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     {
         try
         {
-            await _s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket }, ct);
+            await Translate(ct, () => _s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket }, ct));
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.Conflict || ex.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
         {
         }
     }
 
-    /// <summary>Maps a store without room (507, a quota) to <see cref="BlobStoreFullException"/>.</summary>
-    private static async Task<T> Translate<T>(Func<Task<T>> call)
+    /// <summary>
+    /// Maps a store without room (507, a quota) to <see cref="BlobStoreFullException"/>, and a store that cannot be
+    /// reached (no connection, a timeout that is not the caller's cancellation, a 5xx after the SDK's retries) to
+    /// <see cref="BlobStoreUnavailableException"/>.
+    /// </summary>
+    private static async Task<T> Translate<T>(CancellationToken ct, Func<Task<T>> call)
     {
         try
         {
@@ -286,7 +290,20 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         {
             throw new BlobStoreFullException($"The S3 store refused the write: {ex.ErrorCode}.", ex);
         }
+        catch (Exception ex) when (Unreachable(ex, ct))
+        {
+            throw new BlobStoreUnavailableException($"The S3 store cannot be reached ({ex.GetType().Name}: {ex.Message}).", ex);
+        }
     }
+
+    private static bool Unreachable(Exception ex, CancellationToken ct) => ex switch
+    {
+        AmazonServiceException service when service.StatusCode == 0 => service.InnerException is { } inner && Unreachable(inner, ct),
+        AmazonServiceException service => (int)service.StatusCode >= 500,
+        HttpRequestException or IOException => true,
+        OperationCanceledException => !ct.IsCancellationRequested,
+        _ => false,
+    };
 
     /// <summary>A GetObject body that disposes its response with it.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : ReadOnlyStream

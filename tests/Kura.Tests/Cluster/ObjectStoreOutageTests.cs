@@ -3,25 +3,21 @@ using System.Diagnostics;
 namespace Kura.Tests.Cluster;
 
 /// <summary>
-/// The Swift proxy stopped under a Kura on PostgreSQL and Swift (found by the cluster chaos test: these were 500s
-/// and an upload left its image in saving): an upload is Glance's 503 and leaves the image queued, a download is
-/// 503, a delete succeeds, and once Swift is back the recovery sweep removes the deleted image's data. The proxy
-/// really stops (<c>KURA_TEST_SWIFT_CONTROL</c>, set by scripts/test.sh), so this runs alone.
+/// The Swift proxy stopped under a Kura on PostgreSQL with its data in Swift, or in S3 through Swift's s3api (found
+/// by the cluster chaos test: these were 500s and an upload left its image in saving): an upload is Glance's 503
+/// and leaves the image queued, a download is 503, a delete succeeds, and once the proxy is back the recovery sweep
+/// removes the deleted image's data. The proxy really stops (<c>KURA_TEST_SWIFT_CONTROL</c>, set by
+/// scripts/test.sh), so this runs alone.
 /// </summary>
 [Collection(DatabaseRestartCollection.Name)]
 public sealed class ObjectStoreOutageTests : IAsyncLifetime
 {
     private readonly string _container = SwiftServer.NewContainerName();
     private string _database = "";
+    private string _connectionString = "";
     private KuraHost? _kura;
 
-    public async Task InitializeAsync()
-    {
-        var (database, connectionString) = await PostgresServer.CreateDatabaseAsync();
-        _database = database;
-        _kura = await KuraHost.StartNodeAsync(Directory.CreateTempSubdirectory("kura-swift-outage-").FullName, connectionString,
-            [.. SwiftServer.SwiftArgs(_container), "--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02"]);
-    }
+    public async Task InitializeAsync() => (_database, _connectionString) = await PostgresServer.CreateDatabaseAsync();
 
     public async Task DisposeAsync()
     {
@@ -35,10 +31,14 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         await PostgresServer.DropDatabaseAsync(_database);
     }
 
-    [Fact]
-    public async Task With_swift_away_uploads_and_downloads_are_503_deletes_succeed_and_nothing_is_left_behind()
+    [Theory]
+    [InlineData("Swift")]
+    [InlineData("S3")]
+    public async Task With_the_store_away_uploads_and_downloads_are_503_deletes_succeed_and_nothing_is_left_behind(string store)
     {
-        var kura = _kura!;
+        string[] storeArgs = store == "Swift" ? SwiftServer.SwiftArgs(_container) : SwiftServer.S3Args(_container);
+        var kura = _kura = await KuraHost.StartNodeAsync(Directory.CreateTempSubdirectory("kura-store-outage-").FullName, _connectionString,
+            [.. storeArgs, "--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02"]);
         var token = await kura.AdminTokenAsync();
         var stored = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
         var data = RandomNumberGenerator.GetBytes(3 << 20);
@@ -81,7 +81,8 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         }
 
         Assert.Equal([waiting], await SwiftServer.ListAsync(_container));
-        Assert.All(await SwiftServer.ListAsync(_container + "_segments"), segment => Assert.StartsWith(waiting + "/", segment, StringComparison.Ordinal));
+        var segments = await SwiftServer.ListAsync(_container + (store == "Swift" ? "_segments" : "+segments"));
+        Assert.All(segments, segment => Assert.StartsWith(waiting + "/", segment, StringComparison.Ordinal));
     }
 
     private static async Task ProxyAsync(string command)
