@@ -67,6 +67,10 @@ public sealed class KuraException : Exception
 
     public static KuraException Conflict(string message) => new(ErrorKind.Conflict, message);
 
+    /// <summary>The 503 for an image store (Swift, S3) that cannot be reached: nothing was left half-done, so the client may retry.</summary>
+    public static KuraException ImageStoreUnavailable() =>
+        new(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly.");
+
     /// <summary>An error whose wire text is the status' default sentence followed by <paramref name="detail"/> (WebOb's positional detail).</summary>
     public static KuraException WithDetail(ErrorKind kind, string detail) =>
         new(kind, string.Empty, detail) { UseDefaultExplanation = true };

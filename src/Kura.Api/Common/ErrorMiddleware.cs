@@ -50,7 +50,7 @@ public sealed partial class ErrorMiddleware(RequestDelegate next, ILogger<ErrorM
             // The image store (Swift, S3) is away: as with the database, nothing was left half-done, and the client
             // may retry.
             LogStoreUnavailable(ctx.Request.Method, NhnApi.Redact(ctx.Request.Path), ex.GetType().Name, ex.Message);
-            await WriteAsync(ctx, new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."));
+            await WriteAsync(ctx, KuraException.ImageStoreUnavailable());
         }
         catch (Exception ex) when (!ctx.Response.HasStarted && IsStoreUnavailable(ex))
         {

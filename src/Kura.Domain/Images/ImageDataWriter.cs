@@ -116,7 +116,7 @@ public sealed partial class ImageDataWriter(
                 ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"Image exceeds the storage quota: the image size cap is {options.SizeCap} bytes."),
                 BlobStoreFullException => new KuraException(ErrorKind.PayloadTooLarge, "Image storage media is full: there is not enough space to store the image."),
                 ImageFormatException format => KuraException.BadRequest(format.Message),
-                BlobStoreUnavailableException => new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."),
+                BlobStoreUnavailableException => KuraException.ImageStoreUnavailable(),
                 _ => ex,
             };
         }
@@ -160,7 +160,7 @@ public sealed partial class ImageDataWriter(
             throw ex switch
             {
                 ImageTooLargeException => new KuraException(ErrorKind.PayloadTooLarge, $"The staged data exceeds the limit of {limit.Bytes} bytes."),
-                BlobStoreUnavailableException => new KuraException(ErrorKind.ServiceUnavailable, "The image store is unavailable at the moment; try again shortly."),
+                BlobStoreUnavailableException => KuraException.ImageStoreUnavailable(),
                 _ => ex,
             };
         }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace Kura.Tests.Cluster;
 
@@ -20,8 +19,6 @@ public sealed class DatabaseRestartTests
     [Fact]
     public async Task A_database_restart_under_load_gives_clean_503s_loses_nothing_and_heals_without_a_restart()
     {
-        var restart = Environment.GetEnvironmentVariable("KURA_TEST_POSTGRES_RESTART")
-            ?? throw new InvalidOperationException("KURA_TEST_POSTGRES_RESTART is not set (scripts/test.sh sets it to `scripts/postgres.sh restart`).");
         var (database, connectionString) = await PostgresServer.CreateDatabaseAsync();
         var data = Directory.CreateTempSubdirectory("kura-pgrestart-").FullName;
         var kura = await KuraHost.StartNodeAsync(data, connectionString);
@@ -60,11 +57,7 @@ public sealed class DatabaseRestartTests
             })).ToList();
 
             await Task.Delay(500);
-            using (var process = Process.Start("bash", ["-c", restart]))
-            {
-                await process.WaitForExitAsync();
-                Assert.Equal(0, process.ExitCode);
-            }
+            await ServiceControl.RestartPostgresAsync();
 
             await Task.Delay(1500);
             await stop.CancelAsync();

@@ -21,7 +21,7 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await ProxyAsync("proxy-start");
+        await ServiceControl.SwiftAsync("proxy-start");
         if (_kura is not null)
         {
             await _kura.DisposeAsync();
@@ -48,7 +48,7 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         }
 
         var waiting = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
-        await ProxyAsync("proxy-stop");
+        await ServiceControl.SwiftAsync("proxy-stop");
         foreach (var size in new[] { 1000, 3 << 20 })
         {
             using var upload = await kura.UploadAsync(token, waiting, new ByteArrayContent(RandomNumberGenerator.GetBytes(size)));
@@ -67,7 +67,7 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        await ProxyAsync("proxy-start");
+        await ServiceControl.SwiftAsync("proxy-start");
         using (var upload = await kura.UploadAsync(token, waiting, new ByteArrayContent(data)))
         {
             Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
@@ -83,14 +83,5 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         Assert.Equal([waiting], await SwiftServer.ListAsync(_container));
         var segments = await SwiftServer.ListAsync(_container + (store == "Swift" ? "_segments" : "+segments"));
         Assert.All(segments, segment => Assert.StartsWith(waiting + "/", segment, StringComparison.Ordinal));
-    }
-
-    private static async Task ProxyAsync(string command)
-    {
-        var control = Environment.GetEnvironmentVariable("KURA_TEST_SWIFT_CONTROL")
-            ?? throw new InvalidOperationException("KURA_TEST_SWIFT_CONTROL is not set (scripts/test.sh sets it to `scripts/swift.sh`).");
-        using var process = Process.Start("bash", ["-c", $"{control} {command}"]);
-        await process.WaitForExitAsync();
-        Assert.Equal(0, process.ExitCode);
     }
 }

@@ -146,30 +146,30 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         switch (position)
         {
             case 1:
-                await RunAsync(Command("KURA_TEST_POSTGRES_RESTART", ""));
+                await ServiceControl.RestartPostgresAsync();
                 Count("PostgreSQL restarts");
                 break;
             case 3:
-                await RunAsync(Command("KURA_TEST_SWIFT_CONTROL", "proxy-stop"));
+                await ServiceControl.SwiftAsync("proxy-stop");
                 await Task.Delay(rng.Next(1000, 4000));
-                await RunAsync(Command("KURA_TEST_SWIFT_CONTROL", "proxy-start"));
+                await ServiceControl.SwiftAsync("proxy-start");
                 Count("Swift proxy stops");
                 break;
             case 5 when block % 2 == 0:
-                await RunAsync(Command("KURA_TEST_KEYSTONE_CONTROL", "down"));
+                await ServiceControl.KeystoneAsync("down");
                 await Task.Delay(rng.Next(1000, 4000));
-                await RunAsync(Command("KURA_TEST_KEYSTONE_CONTROL", "up"));
+                await ServiceControl.KeystoneAsync("up");
                 Count("Keystone outages");
                 break;
             case 5:
-                await RunAsync(Command("KURA_TEST_KEYSTONE_CONTROL", "freeze"));
+                await ServiceControl.KeystoneAsync("freeze");
                 try
                 {
                     await Task.Delay(rng.Next(1000, 4000));
                 }
                 finally
                 {
-                    await RunAsync(Command("KURA_TEST_KEYSTONE_CONTROL", "thaw"));
+                    await ServiceControl.KeystoneAsync("thaw");
                 }
 
                 Count("Keystone stalls");
@@ -261,15 +261,5 @@ public sealed class ClusterChaosTests(ITestOutputHelper output) : IAsyncLifetime
         {
             _faults[fault] = _faults.GetValueOrDefault(fault) + 1;
         }
-    }
-
-    private static string Command(string variable, string argument) =>
-        (Environment.GetEnvironmentVariable(variable) ?? throw new InvalidOperationException($"{variable} is not set (scripts/test.sh sets it)")) + " " + argument;
-
-    private static async Task RunAsync(string command)
-    {
-        using var process = Process.Start("bash", ["-c", command]);
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"`{command}` exited with {process.ExitCode}");
     }
 }
