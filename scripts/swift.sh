@@ -15,6 +15,15 @@ STATE=${KURA_SWIFT_STATE:-/tmp/kura-swift.dir}
 PY=/usr/bin/python3   # Debian's python: a pyenv python3 first in PATH cannot import swift
 cmd=${1:-start}
 
+# tempauth_ready PORT TRIES: whether the proxy on PORT authenticates the test user within TRIES tries 0.2 s apart.
+tempauth_ready() {
+    for _ in $(seq 1 "$2"); do
+        curl -fs -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' "http://127.0.0.1:$1/auth/v1.0" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
 case "$cmd" in
 start)
     port=${2:-58080}
@@ -143,11 +152,7 @@ PY
         done
     done
     # The first authenticated request proves tempauth and memcached work.
-    for i in $(seq 1 50); do
-        curl -fs -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' "http://127.0.0.1:$port/auth/v1.0" && break
-        [ "$i" -eq 50 ] && { echo "tempauth did not answer" >&2; exit 1; }
-        sleep 0.2
-    done
+    tempauth_ready "$port" 50 || { echo "tempauth did not answer" >&2; exit 1; }
     echo "KURA_TEST_SWIFT_AUTH_URL=http://127.0.0.1:$port/auth/v1.0"
     echo "KURA_TEST_SWIFT_USER=test:tester"
     echo "KURA_TEST_SWIFT_KEY=testing"
@@ -170,11 +175,7 @@ proxy-start)
     curl -fs -o /dev/null "http://127.0.0.1:$port/healthcheck" && exit 0   # already serving
     nohup /usr/bin/swift-proxy-server "$D/etc/proxy-server.conf" -v >> "$D/log/proxy.log" 2>&1 &
     echo $! > "$D/run/proxy.pid"
-    for i in $(seq 1 150); do
-        curl -fs -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' "http://127.0.0.1:$port/auth/v1.0" && break
-        [ "$i" -eq 150 ] && { echo "the swift proxy did not come back" >&2; tail -n 20 "$D/log/proxy.log" >&2; exit 1; }
-        sleep 0.2
-    done
+    tempauth_ready "$port" 150 || { echo "the swift proxy did not come back" >&2; tail -n 20 "$D/log/proxy.log" >&2; exit 1; }
     ;;
 stop)
     [ -f "$STATE" ] || exit 0
