@@ -21,6 +21,12 @@ internal static class KeystoneTokenJson
             project = new Project(Text(p, "id"), Text(p, "name"), projectDomain.Id, string.Empty, true);
         }
 
+        IdentityDomain? scopeDomain = null;
+        if (project is null && token.TryGetProperty("domain", out var d) && d.ValueKind == JsonValueKind.Object)
+        {
+            scopeDomain = new IdentityDomain(Text(d, "id"), Text(d, "name"), string.Empty, true);
+        }
+
         var roles = new List<Role>();
         if (token.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array)
         {
@@ -34,14 +40,16 @@ internal static class KeystoneTokenJson
             Strings(token, "methods"),
             Time(token, "issued_at"),
             Time(token, "expires_at"),
-            Strings(token, "audit_ids"));
+            Strings(token, "audit_ids"))
+        { DomainId = scopeDomain?.Id };
         return new TokenInfo(
             record,
             new User(record.UserId, Text(user, "name"), Text(userDomain, "id"), true, null, null, null),
             new IdentityDomain(Text(userDomain, "id"), Text(userDomain, "name"), string.Empty, true),
             project,
             projectDomain,
-            roles);
+            roles)
+        { Domain = scopeDomain };
     }
 
     /// <summary><c>GET /v3/auth/projects</c>: <c>{"projects":[{id,name,domain_id,enabled}]}</c>.</summary>

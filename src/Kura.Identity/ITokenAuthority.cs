@@ -55,6 +55,8 @@ public sealed class TokenAuthentication(ITokenAuthority authority, IdentityOptio
 {
     public ITokenAuthority Authority => authority;
 
+    public const string DomainScopeRefused = "A domain-scoped token cannot be used for images: the image API's policies are project-scoped. Use a token scoped to a project.";
+
     /// <summary>The request's identity, or null for a 401.</summary>
     public async Task<Authenticated?> AuthenticateAsync(string? userToken, string? serviceToken, CancellationToken ct)
     {
@@ -72,6 +74,13 @@ public sealed class TokenAuthentication(ITokenAuthority authority, IdentityOptio
         }
 
         var user = await authority.ValidateAsync(userToken, allowExpired: serviceRoles.Count > 0, ct);
+        if (user is { Project: null, Domain: not null })
+        {
+            // The newest Glance enforces scope: its image policies are project-scoped, so a valid domain-scoped
+            // token is refused (oslo.policy's InvalidScope, Glance's 403), where an unscoped one is not accepted at all.
+            throw Kura.Domain.KuraException.Forbidden(DomainScopeRefused);
+        }
+
         return user?.Project is null ? null : new Authenticated(user, serviceRoles);
     }
 }

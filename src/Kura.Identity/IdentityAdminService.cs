@@ -3,9 +3,11 @@ using Kura.Domain;
 namespace Kura.Identity;
 
 /// <summary>
-/// Identity administration (Keystone's v3 admin API: domains, projects, users, roles, assignments), with its own
-/// authorization: every call needs an admin token, except that a user may read their own user record and list their
-/// own projects. Token authentication is <see cref="IdentityService"/>'s; the handlers hold no rule and no store.
+/// Identity administration (Keystone's v3 admin API: domains, projects, users, groups, roles, assignments,
+/// application credentials), with its own authorization: every call needs an admin token, except that a user may read
+/// their own user record and list their own projects and groups, and manages their own application credentials
+/// (an admin may read and delete anyone's). Token authentication is <see cref="IdentityService"/>'s; the handlers hold
+/// no rule and no store.
 /// </summary>
 public sealed class IdentityAdminService(IdentityService identity)
 {
@@ -51,21 +53,112 @@ public sealed class IdentityAdminService(IdentityService identity)
     public Task DeleteUserAsync(TokenInfo caller, string id, CancellationToken ct) =>
         AdminAsync(caller, "delete_user", () => identity.DeleteUserAsync(id, ct));
 
-    /// <summary>The projects a user holds a role on: an admin asks for anyone, a user for themselves.</summary>
+    /// <summary>The projects a user holds a role on (directly or through a group): an admin asks for anyone, a user for themselves.</summary>
     public async Task<IReadOnlyList<Project>> ListUserProjectsAsync(TokenInfo caller, string id, CancellationToken ct)
     {
         RequireAdminOrSelf(caller, id, "list_user_projects");
         _ = await Store.FindUserAsync(id, ct) ?? throw IdentityService.NotFound("user", id);
-        var projects = new List<Project>();
-        foreach (var projectId in (await Store.ListAssignmentsAsync(new AssignmentFilter(id, null, null), ct)).Select(a => a.ProjectId).Distinct())
+        return await identity.ProjectsOfAsync(id, ct);
+    }
+
+    // ---- groups --------------------------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<Group>> ListGroupsAsync(TokenInfo caller, string? name, string? domainId, CancellationToken ct) =>
+        AdminAsync(caller, "list_groups", () => Store.ListGroupsAsync(name, domainId, ct));
+
+    public Task<Group> CreateGroupAsync(TokenInfo caller, string name, string? domainId, string? description, CancellationToken ct) =>
+        AdminAsync(caller, "create_group", () => identity.CreateGroupAsync(name, domainId, description, ct));
+
+    public Task<Group> GetGroupAsync(TokenInfo caller, string id, CancellationToken ct) =>
+        AdminAsync(caller, "get_group", async () => await Store.FindGroupAsync(id, ct) ?? throw IdentityService.NotFound("group", id));
+
+    public Task<Group> UpdateGroupAsync(TokenInfo caller, string id, string? name, string? description, CancellationToken ct) =>
+        AdminAsync(caller, "update_group", () => identity.UpdateGroupAsync(id, name, description, ct));
+
+    public Task DeleteGroupAsync(TokenInfo caller, string id, CancellationToken ct) =>
+        AdminAsync(caller, "delete_group", () => identity.DeleteGroupAsync(id, ct));
+
+    public Task<IReadOnlyList<User>> ListGroupMembersAsync(TokenInfo caller, string groupId, CancellationToken ct) =>
+        AdminAsync(caller, "list_users_in_group", async () =>
         {
-            if (await Store.FindProjectAsync(projectId, ct) is { } project)
+            _ = await Store.FindGroupAsync(groupId, ct) ?? throw IdentityService.NotFound("group", groupId);
+            return await Store.ListGroupMembersAsync(groupId, ct);
+        });
+
+    public Task AddGroupMemberAsync(TokenInfo caller, string groupId, string userId, CancellationToken ct) =>
+        AdminAsync(caller, "add_user_to_group", () => identity.AddGroupMemberAsync(groupId, userId, ct));
+
+    public Task RemoveGroupMemberAsync(TokenInfo caller, string groupId, string userId, CancellationToken ct) =>
+        AdminAsync(caller, "remove_user_from_group", () => identity.RemoveGroupMemberAsync(groupId, userId, ct));
+
+    /// <summary>Nothing when the user is in the group; Keystone's 404 otherwise.</summary>
+    public Task CheckGroupMemberAsync(TokenInfo caller, string groupId, string userId, CancellationToken ct) =>
+        AdminAsync(caller, "check_user_in_group", async () =>
+        {
+            if (!await identity.IsGroupMemberAsync(groupId, userId, ct))
             {
-                projects.Add(project);
+                throw IdentityService.NotInGroup(userId, groupId);
             }
+        });
+
+    /// <summary>The groups a user is in: an admin asks for anyone, a user for themselves.</summary>
+    public async Task<IReadOnlyList<Group>> ListGroupsOfUserAsync(TokenInfo caller, string userId, CancellationToken ct)
+    {
+        RequireAdminOrSelf(caller, userId, "list_groups_for_user");
+        _ = await Store.FindUserAsync(userId, ct) ?? throw IdentityService.NotFound("user", userId);
+        return await Store.ListGroupsOfUserAsync(userId, ct);
+    }
+
+    // ---- application credentials ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// A user makes an application credential for the project of the token they ask with, with roles among the
+    /// token's. Only the user themself (Keystone's <c>rule:owner</c>), with a project-scoped token that is not a
+    /// restricted application credential's.
+    /// </summary>
+    public async Task<(ApplicationCredential Credential, string Secret)> CreateApplicationCredentialAsync(TokenInfo caller, string userId, string name, string? description,
+        string? secret, DateTimeOffset? expiresAt, IReadOnlyList<(string? Id, string? Name)>? roles, bool unrestricted, CancellationToken ct)
+    {
+        RequireSelf(caller, userId, "create_application_credential");
+        RequireUnrestricted(caller);
+        if (caller.Project is null)
+        {
+            throw KuraException.Forbidden("An application credential is created with a project-scoped token: its project is the credential's.");
         }
 
-        return projects;
+        return await identity.CreateApplicationCredentialAsync(caller.User, caller.Project, caller.Roles, name, description, secret, expiresAt, roles, unrestricted, ct);
+    }
+
+    public async Task<IReadOnlyList<ApplicationCredential>> ListApplicationCredentialsAsync(TokenInfo caller, string userId, string? name, CancellationToken ct)
+    {
+        RequireAdminOrSelf(caller, userId, "list_application_credentials");
+        _ = await Store.FindUserAsync(userId, ct) ?? throw IdentityService.NotFound("user", userId);
+        return await Store.ListApplicationCredentialsAsync(userId, name, ct);
+    }
+
+    public async Task<ApplicationCredential> GetApplicationCredentialAsync(TokenInfo caller, string userId, string id, CancellationToken ct)
+    {
+        RequireAdminOrSelf(caller, userId, "get_application_credential");
+        return await Store.FindApplicationCredentialAsync(id, ct) is { } credential && credential.UserId == userId
+            ? credential
+            : throw IdentityService.ApplicationCredentialNotFound(id);
+    }
+
+    /// <summary>The user themself (not with a restricted application credential's token) or an admin deletes one.</summary>
+    public async Task DeleteApplicationCredentialAsync(TokenInfo caller, string userId, string id, CancellationToken ct)
+    {
+        RequireAdminOrSelf(caller, userId, "delete_application_credential");
+        RequireUnrestricted(caller);
+        _ = await GetApplicationCredentialAsync(caller, userId, id, ct);
+        await identity.DeleteApplicationCredentialAsync(id, ct);
+    }
+
+    private static void RequireUnrestricted(TokenInfo caller)
+    {
+        if (caller.ApplicationCredential is { Unrestricted: false })
+        {
+            throw KuraException.Forbidden("You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing additional application credentials..");
+        }
     }
 
     public Task<IReadOnlyList<Role>> ListRolesAsync(TokenInfo caller, string? name, CancellationToken ct) =>
@@ -80,52 +173,98 @@ public sealed class IdentityAdminService(IdentityService identity)
     public Task DeleteRoleAsync(TokenInfo caller, string id, CancellationToken ct) =>
         AdminAsync(caller, "delete_role", () => identity.DeleteRoleAsync(id, ct));
 
-    public Task<IReadOnlyList<Role>> ListGrantsAsync(TokenInfo caller, string projectId, string userId, CancellationToken ct) =>
-        AdminAsync(caller, "list_grants", () => Store.ListRolesForAsync(userId, projectId, ct));
+    /// <summary>The roles assigned directly to a user or group on a project or domain (<paramref name="scope"/>'s role is ignored).</summary>
+    public Task<IReadOnlyList<Role>> ListGrantsAsync(TokenInfo caller, RoleAssignment scope, CancellationToken ct) =>
+        AdminAsync(caller, "list_grants", () => identity.ListGrantedRolesAsync(scope, ct));
 
-    public Task GrantAsync(TokenInfo caller, string projectId, string userId, string roleId, CancellationToken ct) =>
-        AdminAsync(caller, "create_grant", () => identity.GrantAsync(projectId, userId, roleId, ct));
+    public Task GrantAsync(TokenInfo caller, RoleAssignment assignment, CancellationToken ct) =>
+        AdminAsync(caller, "create_grant", () => identity.GrantAsync(assignment, ct));
 
-    /// <summary>Nothing when the user holds the role on the project; Keystone's 404 otherwise.</summary>
-    public Task CheckGrantAsync(TokenInfo caller, string projectId, string userId, string roleId, CancellationToken ct) =>
+    /// <summary>Nothing when the assignment exists; Keystone's 404 otherwise.</summary>
+    public Task CheckGrantAsync(TokenInfo caller, RoleAssignment assignment, CancellationToken ct) =>
         AdminAsync(caller, "check_grant", async () =>
         {
-            if (!await identity.HasGrantAsync(projectId, userId, roleId, ct))
+            if (!await identity.HasGrantAsync(assignment, ct))
             {
-                throw KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
+                throw IdentityService.AssignmentNotFound(assignment.RoleId, assignment.ActorId, assignment.TargetId);
             }
         });
 
-    public Task RevokeGrantAsync(TokenInfo caller, string projectId, string userId, string roleId, CancellationToken ct) =>
-        AdminAsync(caller, "revoke_grant", () => identity.RevokeGrantAsync(projectId, userId, roleId, ct));
+    public Task RevokeGrantAsync(TokenInfo caller, RoleAssignment assignment, CancellationToken ct) =>
+        AdminAsync(caller, "revoke_grant", () => identity.RevokeGrantAsync(assignment, ct));
 
     /// <summary>
-    /// Role assignments matching <paramref name="filter"/>, with the role, user and project (and their domains) looked
-    /// up when <paramref name="withNames"/>; none when the request asks for domain, group or system scopes, which
-    /// Kura's identity does not have.
+    /// Role assignments matching <paramref name="filter"/> (Keystone's <c>GET /v3/role_assignments</c>): direct ones, or
+    /// with <paramref name="effective"/> every group assignment expanded to its members (each with the group it came
+    /// through), with the role, actor and target (and their domains) looked up when <paramref name="withNames"/>. A
+    /// system-scope filter matches nothing: Kura's identity has no system scope.
     /// </summary>
-    public Task<IReadOnlyList<AssignmentView>> ListAssignmentsAsync(TokenInfo caller, AssignmentFilter filter, bool otherScopesOnly, bool withNames, CancellationToken ct) =>
+    public Task<IReadOnlyList<AssignmentView>> ListAssignmentsAsync(TokenInfo caller, AssignmentFilter filter, bool effective, bool systemScope, bool withNames, CancellationToken ct) =>
         AdminAsync(caller, "list_role_assignments", async () =>
         {
-            var result = new List<AssignmentView>();
-            if (otherScopesOnly)
+            if (effective && filter.GroupId is not null)
             {
-                return (IReadOnlyList<AssignmentView>)result;
+                throw KuraException.BadRequest("Combining effective and group filter will always result in an empty list.");
             }
 
-            foreach (var a in await Store.ListAssignmentsAsync(filter, ct))
+            if (filter.UserId is not null && filter.GroupId is not null)
+            {
+                throw KuraException.BadRequest("Specify a user or group, not both");
+            }
+
+            if (filter.ProjectId is not null && filter.DomainId is not null)
+            {
+                throw KuraException.BadRequest("Specify a domain or project, not both");
+            }
+
+            var found = new List<(RoleAssignment Assignment, string? ViaGroup)>();
+            if (systemScope)
+            {
+                return (IReadOnlyList<AssignmentView>)[];
+            }
+
+            if (!effective)
+            {
+                found.AddRange((await Store.ListAssignmentsAsync(filter, ct)).Select(a => (a, (string?)null)));
+            }
+            else
+            {
+                // Every assignment on the scope and role asked for; group ones become their members', then the user filter.
+                foreach (var a in await Store.ListAssignmentsAsync(filter with { UserId = null }, ct))
+                {
+                    if (!a.ToGroup)
+                    {
+                        found.Add((a, null));
+                        continue;
+                    }
+
+                    foreach (var member in await Store.ListGroupMembersAsync(a.ActorId, ct))
+                    {
+                        found.Add((a with { ActorId = member.Id, Kind = a.OnDomain ? AssignmentKind.UserDomain : AssignmentKind.UserProject }, a.ActorId));
+                    }
+                }
+
+                found.RemoveAll(x => filter.UserId is not null && x.Assignment.ActorId != filter.UserId);
+            }
+
+            var result = new List<AssignmentView>();
+            foreach (var (a, via) in found)
             {
                 if (!withNames)
                 {
-                    result.Add(new AssignmentView(a, null, null, null, null, null));
+                    result.Add(new AssignmentView(a, null, null, null, null, null) { ViaGroupId = via });
                     continue;
                 }
 
-                var user = await Store.FindUserAsync(a.UserId, ct);
-                var project = await Store.FindProjectAsync(a.ProjectId, ct);
+                var user = a.ToGroup ? null : await Store.FindUserAsync(a.ActorId, ct);
+                var group = a.ToGroup ? await Store.FindGroupAsync(a.ActorId, ct) : null;
+                var project = a.OnDomain ? null : await Store.FindProjectAsync(a.TargetId, ct);
+                var actorDomainId = user?.DomainId ?? group?.DomainId;
+                var targetDomainId = a.OnDomain ? a.TargetId : project?.DomainId;
                 result.Add(new AssignmentView(a, await Store.FindRoleAsync(a.RoleId, ct),
-                    user, user is null ? null : await Store.FindDomainAsync(user.DomainId, ct),
-                    project, project is null ? null : await Store.FindDomainAsync(project.DomainId, ct)));
+                    user, actorDomainId is null ? null : await Store.FindDomainAsync(actorDomainId, ct),
+                    project, targetDomainId is null ? null : await Store.FindDomainAsync(targetDomainId, ct))
+                { Group = group, ViaGroupId = via });
             }
 
             return result;
@@ -154,6 +293,14 @@ public sealed class IdentityAdminService(IdentityService identity)
         }
     }
 
+    private static void RequireSelf(TokenInfo caller, string userId, string action)
+    {
+        if (caller.User.Id != userId)
+        {
+            throw KuraException.Forbidden($"You are not authorized to perform the requested action: identity:{action}.");
+        }
+    }
+
     private static void RequireAdminOrSelf(TokenInfo caller, string userId, string action)
     {
         if (!caller.IsAdmin && caller.User.Id != userId)
@@ -163,5 +310,14 @@ public sealed class IdentityAdminService(IdentityService identity)
     }
 }
 
-/// <summary>One role assignment, with what <c>include_names</c> shows of its role, user and project (null when not asked or gone).</summary>
-public sealed record AssignmentView(RoleAssignment Assignment, Role? Role, User? User, IdentityDomain? UserDomain, Project? Project, IdentityDomain? ProjectDomain);
+/// <summary>
+/// One role assignment, with what <c>include_names</c> shows of its role, actor (user or group) and target (project,
+/// or the domain itself in <paramref name="ProjectDomain"/>) (null when not asked or gone), and for an effective
+/// assignment that came through a group, that group's id.
+/// </summary>
+public sealed record AssignmentView(RoleAssignment Assignment, Role? Role, User? User, IdentityDomain? UserDomain, Project? Project, IdentityDomain? ProjectDomain)
+{
+    public Group? Group { get; init; }
+
+    public string? ViaGroupId { get; init; }
+}

@@ -168,6 +168,12 @@ public sealed partial class IdentityService
             await store.RevokeTokensOfUserAsync(id, ct);
         }
 
+        if (enabled == false)
+        {
+            // As Keystone: disabling a user deletes their application credentials.
+            await store.DeleteApplicationCredentialsOfUserAsync(id, null, ct);
+        }
+
         ForgetValidatedTokens();
         return updated;
     }
@@ -201,35 +207,227 @@ public sealed partial class IdentityService
         }
     }
 
-    internal async Task GrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
+    internal async Task GrantAsync(RoleAssignment a, CancellationToken ct)
     {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        await store.AddAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
+        await RequireAssignmentPartiesAsync(a, ct);
+        await store.AddAssignmentAsync(a, ct);
         ForgetValidatedTokens();
     }
 
-    internal async Task RevokeGrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
+    /// <summary>
+    /// Removes an assignment. The user's application credentials stay (as Keystone's): their tokens carry only the
+    /// credential's roles that the user still holds, and none at all is refused.
+    /// </summary>
+    internal async Task RevokeGrantAsync(RoleAssignment a, CancellationToken ct)
     {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        var removed = await store.RemoveAssignmentAsync(new RoleAssignment(userId, projectId, roleId), ct);
+        await RequireAssignmentPartiesAsync(a, ct);
+        var removed = await store.RemoveAssignmentAsync(a, ct);
         ForgetValidatedTokens();
         if (!removed)
         {
-            throw KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {userId}, project, domain, or system: {projectId}.");
+            throw AssignmentNotFound(a.RoleId, a.ActorId, a.TargetId);
         }
     }
 
-    internal async Task<bool> HasGrantAsync(string projectId, string userId, string roleId, CancellationToken ct)
+    internal async Task<bool> HasGrantAsync(RoleAssignment a, CancellationToken ct)
     {
-        await RequireAssignmentPartiesAsync(projectId, userId, roleId, ct);
-        var found = await store.ListAssignmentsAsync(new AssignmentFilter(userId, projectId, roleId), ct);
-        return found.Count > 0;
+        await RequireAssignmentPartiesAsync(a, ct);
+        var filter = new AssignmentFilter(a.ToGroup ? null : a.ActorId, a.OnDomain ? null : a.TargetId, a.RoleId)
+        {
+            GroupId = a.ToGroup ? a.ActorId : null,
+            DomainId = a.OnDomain ? a.TargetId : null,
+        };
+        return (await store.ListAssignmentsAsync(filter, ct)).Count > 0;
     }
 
-    private async Task RequireAssignmentPartiesAsync(string projectId, string userId, string roleId, CancellationToken ct)
+    /// <summary>The roles granted directly by assignments of <paramref name="a"/>'s kind, actor and target (its role ignored).</summary>
+    internal async Task<IReadOnlyList<Role>> ListGrantedRolesAsync(RoleAssignment a, CancellationToken ct)
     {
-        _ = await store.FindProjectAsync(projectId, ct) ?? throw NotFound("project", projectId);
-        _ = await store.FindUserAsync(userId, ct) ?? throw NotFound("user", userId);
-        _ = await store.FindRoleAsync(roleId, ct) ?? throw NotFound("role", roleId);
+        await RequireAssignmentPartiesAsync(a with { RoleId = string.Empty }, ct);
+        var filter = new AssignmentFilter(a.ToGroup ? null : a.ActorId, a.OnDomain ? null : a.TargetId, null)
+        {
+            GroupId = a.ToGroup ? a.ActorId : null,
+            DomainId = a.OnDomain ? a.TargetId : null,
+        };
+        var roles = new List<Role>();
+        foreach (var found in await store.ListAssignmentsAsync(filter, ct))
+        {
+            if (await store.FindRoleAsync(found.RoleId, ct) is { } role)
+            {
+                roles.Add(role);
+            }
+        }
+
+        return roles.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
+
+    public static KuraException AssignmentNotFound(string roleId, string actorId, string targetId) =>
+        KuraException.NotFound($"Could not find role assignment with role: {roleId}, user or group: {actorId}, project, domain, or system: {targetId}.");
+
+    /// <summary>The actor, the target and (unless empty) the role of an assignment exist, or Keystone's 404.</summary>
+    private async Task RequireAssignmentPartiesAsync(RoleAssignment a, CancellationToken ct)
+    {
+        if (a.OnDomain)
+        {
+            _ = await store.FindDomainAsync(a.TargetId, ct) ?? throw NotFound("domain", a.TargetId);
+        }
+        else
+        {
+            _ = await store.FindProjectAsync(a.TargetId, ct) ?? throw NotFound("project", a.TargetId);
+        }
+
+        if (a.ToGroup)
+        {
+            _ = await store.FindGroupAsync(a.ActorId, ct) ?? throw NotFound("group", a.ActorId);
+        }
+        else
+        {
+            _ = await store.FindUserAsync(a.ActorId, ct) ?? throw NotFound("user", a.ActorId);
+        }
+
+        if (a.RoleId.Length > 0)
+        {
+            _ = await store.FindRoleAsync(a.RoleId, ct) ?? throw NotFound("role", a.RoleId);
+        }
+    }
+
+    // ---- groups --------------------------------------------------------------------------------------------
+
+    internal async Task<Group> CreateGroupAsync(string name, string? domainId, string? description, CancellationToken ct)
+    {
+        CheckName(name, "group");
+        domainId ??= DefaultDomainId;
+        _ = await store.FindDomainAsync(domainId, ct) ?? throw NotFound("domain", domainId);
+        var group = new Group(NewId(), name, domainId, description ?? string.Empty);
+        return await store.TryAddGroupAsync(group, ct)
+            ? group
+            : throw Conflict("group", $"Duplicate entry found with name {name} at domain ID {domainId}.");
+    }
+
+    internal async Task<Group> UpdateGroupAsync(string id, string? name, string? description, CancellationToken ct)
+    {
+        var group = await store.FindGroupAsync(id, ct) ?? throw NotFound("group", id);
+        if (name is not null)
+        {
+            CheckName(name, "group");
+        }
+
+        var updated = group with { Name = name ?? group.Name, Description = description ?? group.Description };
+        return await store.TryUpdateGroupAsync(updated, ct)
+            ? updated
+            : throw Conflict("group", $"Duplicate entry found with name {name}.");
+    }
+
+    internal async Task DeleteGroupAsync(string id, CancellationToken ct)
+    {
+        var deleted = await store.DeleteGroupAsync(id, ct);
+        ForgetValidatedTokens();
+        if (!deleted)
+        {
+            throw NotFound("group", id);
+        }
+    }
+
+    /// <summary>Adds a user to a group; as Keystone, only a user of the group's domain may join it.</summary>
+    internal async Task AddGroupMemberAsync(string groupId, string userId, CancellationToken ct)
+    {
+        var (group, user) = await GroupAndUserAsync(groupId, userId, ct);
+        if (group.DomainId != user.DomainId)
+        {
+            throw KuraException.BadRequest($"Invalid input: user {userId} is in domain {user.DomainId} and cannot join group {groupId} of domain {group.DomainId}.");
+        }
+
+        await store.AddGroupMemberAsync(groupId, userId, ct);
+        ForgetValidatedTokens();
+    }
+
+    internal async Task RemoveGroupMemberAsync(string groupId, string userId, CancellationToken ct)
+    {
+        await GroupAndUserAsync(groupId, userId, ct);
+        var removed = await store.RemoveGroupMemberAsync(groupId, userId, ct);
+        ForgetValidatedTokens();
+        if (!removed)
+        {
+            throw NotInGroup(userId, groupId);
+        }
+    }
+
+    public static KuraException NotInGroup(string userId, string groupId) => KuraException.NotFound($"User '{userId}' not found in group '{groupId}'");
+
+    internal async Task<bool> IsGroupMemberAsync(string groupId, string userId, CancellationToken ct)
+    {
+        await GroupAndUserAsync(groupId, userId, ct);
+        return (await store.ListGroupMembersAsync(groupId, ct)).Any(u => u.Id == userId);
+    }
+
+    private async Task<(Group, User)> GroupAndUserAsync(string groupId, string userId, CancellationToken ct) =>
+        (await store.FindGroupAsync(groupId, ct) ?? throw NotFound("group", groupId),
+         await store.FindUserAsync(userId, ct) ?? throw NotFound("user", userId));
+
+    // ---- application credentials ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Creates an application credential of <paramref name="user"/> on <paramref name="project"/> with
+    /// <paramref name="roles"/> (by id or name; none: all of <paramref name="held"/>, the roles of the token that asks),
+    /// each of which the user must hold there. Returns it with its secret (given, or 64 random characters), which is
+    /// stored only under the password KDF.
+    /// </summary>
+    internal async Task<(ApplicationCredential Credential, string Secret)> CreateApplicationCredentialAsync(User user, Project project, IReadOnlyList<Role> held,
+        string name, string? description, string? secret, DateTimeOffset? expiresAt, IReadOnlyList<(string? Id, string? Name)>? roles, bool unrestricted, CancellationToken ct)
+    {
+        CheckName(name, "application_credential");
+        if (expiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            throw KuraException.BadRequest("The 'expires_at' must not be before now. " + Malformed);
+        }
+
+        if (secret is { Length: 0 or > 4096 })
+        {
+            throw KuraException.BadRequest("Invalid input for field 'secret': the secret must be 1 to 4096 characters.");
+        }
+
+        var chosen = new List<Role>();
+        if (roles is null)
+        {
+            chosen.AddRange(held);
+        }
+
+        foreach (var (id, roleName) in roles ?? [])
+        {
+            var role = (id is not null ? await store.FindRoleAsync(id, ct) : await store.FindRoleByNameAsync(roleName!, ct))
+                ?? throw (id is not null ? NotFound("role", id) : KuraException.NotFound($"Role {roleName} is not defined"));
+            if (!held.Any(r => r.Id == role.Id))
+            {
+                throw KuraException.BadRequest("Invalid application credential: Cannot create an application credential with unassigned role");
+            }
+
+            if (!chosen.Any(r => r.Id == role.Id))
+            {
+                chosen.Add(role);
+            }
+        }
+
+        secret ??= Base64Url(RandomNumberGenerator.GetBytes(48));
+        var credential = new ApplicationCredential(NewId(), name, user.Id, project.Id, description, expiresAt, unrestricted, chosen)
+        {
+            SecretHash = _hasher.Hash(secret),
+        };
+        return await store.TryAddApplicationCredentialAsync(credential, ct)
+            ? (credential, secret)
+            : throw Conflict("application_credential", $"Duplicate entry found with name {name}.");
+    }
+
+    internal async Task DeleteApplicationCredentialAsync(string id, CancellationToken ct)
+    {
+        var deleted = await store.DeleteApplicationCredentialAsync(id, ct);
+        ForgetValidatedTokens();
+        if (!deleted)
+        {
+            throw ApplicationCredentialNotFound(id);
+        }
+    }
+
+    public static KuraException ApplicationCredentialNotFound(string id) => KuraException.NotFound($"Could not find Application Credential: {id}.");
+
+    private const string Malformed = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
 }

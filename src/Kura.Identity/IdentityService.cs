@@ -77,6 +77,74 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return user;
     }
 
+    /// <summary>
+    /// Checks an application credential's secret, the credential named by its id, or by its name and its user (by id,
+    /// or by name in a domain); refuses an expired one, and one whose user or project is disabled.
+    /// </summary>
+    public async Task<(User User, ApplicationCredential Credential, Project Project)> AuthenticateApplicationCredentialAsync(
+        string? id, string? name, string? userId, string? userName, string? userDomainId, string? userDomainName, string secret, CancellationToken ct)
+    {
+        ApplicationCredential? credential = null;
+        if (id is not null)
+        {
+            // As Keystone: an unknown id is a 404, not a 401.
+            credential = await store.FindApplicationCredentialAsync(id, ct) ?? throw ApplicationCredentialNotFound(id);
+        }
+        else if (name is not null)
+        {
+            var owner = userId is not null
+                ? await store.FindUserAsync(userId, ct)
+                : userName is not null && await ResolveDomainAsync(userDomainId, userDomainName, ct) is { } domain ? await store.FindUserByNameAsync(domain.Id, userName, ct) : null;
+            credential = owner is null ? null : await store.FindApplicationCredentialByNameAsync(owner.Id, name, ct);
+        }
+
+        // Hash even when there is no such credential, so timing does not tell which exist.
+        var ok = PasswordHasher.Verify(secret, credential?.SecretHash is { Length: > 0 } hash ? hash : DummyHash);
+        if (credential is null || !ok)
+        {
+            LogAuthFailed(id ?? name ?? "?");
+            throw Unauthorized();
+        }
+
+        if (credential.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            LogAuthFailed(credential.Id);
+            throw Unauthorized();
+        }
+
+        var user = await store.FindUserAsync(credential.UserId, ct);
+        var project = await store.FindProjectAsync(credential.ProjectId, ct);
+        if (user is not { Enabled: true } || project is not { Enabled: true })
+        {
+            throw Unauthorized();
+        }
+
+        return (user, credential, project);
+    }
+
+    /// <summary>
+    /// A user changes their own password (Keystone's <c>POST /v3/users/{id}/password</c>): the original password is
+    /// checked as a sign-in is (failures count towards lockout), the new one is stored under the KDF, and every token
+    /// of the user is revoked.
+    /// </summary>
+    public async Task ChangePasswordAsync(string userId, string originalPassword, string newPassword, CancellationToken ct)
+    {
+        if (newPassword.Length is 0 or > 4096)
+        {
+            throw KuraException.BadRequest("Invalid input for field 'user.password': the password must be 1 to 4096 characters.");
+        }
+
+        var user = await AuthenticatePasswordAsync(userId, null, null, null, originalPassword, ct);
+        if (!await store.TryUpdateUserAsync(user with { PasswordHash = _hasher.Hash(newPassword) }, ct))
+        {
+            throw NotFound("user", userId);
+        }
+
+        await store.RevokeTokensOfUserAsync(userId, ct);
+        ForgetValidatedTokens();
+        LogPasswordChanged(userId);
+    }
+
     private static readonly string DummyHash = new PasswordHasher(210_000).Hash(Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
 
     /// <summary>Finds the project a token should be scoped to, given by id or by name plus domain.</summary>
@@ -96,33 +164,59 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         return project is { Enabled: true } ? project : throw Unauthorized();
     }
 
+    /// <summary>Finds the domain a token should be scoped to, given by id or by name.</summary>
+    public async Task<IdentityDomain> ResolveScopeDomainAsync(string? domainId, string? domainName, CancellationToken ct) =>
+        await ResolveDomainAsync(domainId, domainName, ct) is { Enabled: true } domain ? domain : throw Unauthorized();
+
     /// <summary>
-    /// Issues a token for <paramref name="user"/>, scoped to <paramref name="project"/> when given (the user must
-    /// hold a role there), and returns the secret, which exists nowhere else after this call.
+    /// Issues a token for <paramref name="user"/>, scoped to <paramref name="project"/> or <paramref name="domain"/> when
+    /// given (the user must hold a role there, directly or through a group), for <paramref name="credential"/> when the
+    /// user authenticated with an application credential (its project, its roles, expiring no later than it), and
+    /// returns the secret, which exists nowhere else after this call.
     /// </summary>
-    public async Task<(string Secret, TokenInfo Info)> IssueAsync(User user, Project? project, IReadOnlyList<string> methods, TokenRecord? parent, CancellationToken ct)
+    public async Task<(string Secret, TokenInfo Info)> IssueAsync(User user, Project? project, IReadOnlyList<string> methods, TokenRecord? parent, CancellationToken ct,
+        IdentityDomain? domain = null, ApplicationCredential? credential = null)
     {
-        IReadOnlyList<Role> roles = [];
-        if (project is not null)
+        var credentialId = credential?.Id ?? parent?.ApplicationCredentialId;
+        if (credentialId is not null && (project is null || domain is not null || (parent?.ProjectId is { } parentProject && parentProject != project.Id)))
         {
-            roles = await store.ListRolesForAsync(user.Id, project.Id, ct);
-            if (roles.Count == 0)
-            {
-                throw Unauthorized();
-            }
+            // As Keystone: a token of an application credential is for the credential's project only.
+            throw new KuraException(ErrorKind.Unauthorized, "An application credential's token cannot be rescoped.");
+        }
+
+        IReadOnlyList<Role> roles = project is not null ? await store.ListRolesForAsync(user.Id, project.Id, ct)
+            : domain is not null ? await store.ListDomainRolesForAsync(user.Id, domain.Id, ct)
+            : [];
+        if (credential is not null)
+        {
+            roles = roles.Where(r => credential.Roles.Any(c => c.Id == r.Id)).ToList();
+        }
+
+        if ((project is not null || domain is not null) && roles.Count == 0)
+        {
+            throw Unauthorized();
         }
 
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
         var now6 = now.AddTicks(-(now.Ticks % 10)); // microsecond precision, as Keystone reports
         var expires = parent is null ? now6 + options.TokenLifetime : parent.ExpiresAt;
+        if (credential?.ExpiresAt is { } credentialExpires && credentialExpires < expires)
+        {
+            expires = credentialExpires;
+        }
+
         var audit = Base64Url(RandomNumberGenerator.GetBytes(16));
         var auditIds = parent is null ? new[] { audit } : [audit, parent.AuditIds[0]];
-        var record = new TokenRecord(Digest(secret), user.Id, project?.Id, methods, now6, expires, auditIds);
+        var record = new TokenRecord(Digest(secret), user.Id, project?.Id, methods, now6, expires, auditIds)
+        {
+            DomainId = domain?.Id,
+            ApplicationCredentialId = credentialId,
+        };
         await store.AddTokenAsync(record, ct);
 
         var info = await DescribeAsync(record.Digest, ct) ?? throw Unauthorized();
-        LogIssued(user.Id, project?.Id, audit);
+        LogIssued(user.Id, project?.Id ?? domain?.Id, audit);
         return (secret, info);
     }
 
@@ -175,11 +269,11 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             ? project
             : null;
 
-    /// <summary>The enabled and disabled projects <paramref name="userId"/> holds any role on.</summary>
+    /// <summary>The enabled and disabled projects <paramref name="userId"/> holds any role on, directly or through a group.</summary>
     public async Task<IReadOnlyList<Project>> ProjectsOfAsync(string userId, CancellationToken ct)
     {
         var projects = new List<Project>();
-        foreach (var projectId in (await store.ListAssignmentsAsync(new AssignmentFilter(userId, null, null), ct)).Select(a => a.ProjectId).Distinct())
+        foreach (var projectId in (await EffectiveAssignmentsAsync(userId, ct)).Where(a => !a.Assignment.OnDomain).Select(a => a.Assignment.TargetId).Distinct())
         {
             if (await store.FindProjectAsync(projectId, ct) is { } project)
             {
@@ -188,6 +282,39 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         return projects;
+    }
+
+    /// <summary>The domains <paramref name="userId"/> holds any role on, directly or through a group.</summary>
+    public async Task<IReadOnlyList<IdentityDomain>> DomainsOfAsync(string userId, CancellationToken ct)
+    {
+        var domains = new List<IdentityDomain>();
+        foreach (var domainId in (await EffectiveAssignmentsAsync(userId, ct)).Where(a => a.Assignment.OnDomain).Select(a => a.Assignment.TargetId).Distinct())
+        {
+            if (await store.FindDomainAsync(domainId, ct) is { } domain)
+            {
+                domains.Add(domain);
+            }
+        }
+
+        return domains;
+    }
+
+    /// <summary>
+    /// The user's assignments with every group assignment of theirs expanded to one of the user's own (Keystone's
+    /// <c>effective</c>), each with the group it came through (null for a direct one).
+    /// </summary>
+    internal async Task<IReadOnlyList<(RoleAssignment Assignment, string? ViaGroup)>> EffectiveAssignmentsAsync(string userId, CancellationToken ct)
+    {
+        var result = (await store.ListAssignmentsAsync(new AssignmentFilter(userId, null, null), ct)).Select(a => (a, (string?)null)).ToList();
+        foreach (var group in await store.ListGroupsOfUserAsync(userId, ct))
+        {
+            foreach (var a in await store.ListAssignmentsAsync(new AssignmentFilter(null, null, null) { GroupId = group.Id }, ct))
+            {
+                result.Add((a with { ActorId = userId, Kind = a.OnDomain ? AssignmentKind.UserDomain : AssignmentKind.UserProject }, group.Id));
+            }
+        }
+
+        return result;
     }
 
     public async Task<bool> RevokeAsync(string secret, CancellationToken ct)
@@ -211,13 +338,22 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             return null;
         }
 
+        if (info.Token.DomainId is not null)
+        {
+            return info.Domain is { Enabled: true } && info.Roles.Count > 0 ? info : null;
+        }
+
         if (info.Token.ProjectId is null)
         {
             return info;
         }
 
-        // Roles are read at validation time, so removing a role assignment takes effect at once.
-        return info.Project is { Enabled: true } && info.ProjectDomain is not null && info.Roles.Count > 0 ? info : null;
+        // Roles are read at validation time, so removing a role assignment takes effect at once (for an application
+        // credential's token: the credential's roles that the user still holds).
+        return info.Project is { Enabled: true } && info.ProjectDomain is not null && info.Roles.Count > 0 &&
+               (info.Token.ApplicationCredentialId is null || info.ApplicationCredential is not null)
+            ? info
+            : null;
     }
 
     private async Task<IdentityDomain?> ResolveDomainAsync(string? domainId, string? domainName, CancellationToken ct)
@@ -233,7 +369,8 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     // ---- bootstrap -----------------------------------------------------------------------------------------
 
     /// <summary>
-    /// On an empty database: domain Default, project and user admin, roles admin/member/reader/service, admin on admin.
+    /// On an empty database: domain Default, project and user admin, roles admin/member/reader/service, admin on the
+    /// admin project and on the Default domain.
     /// The <c>service</c> role is what a service user's token needs to act as a service token (Nova, Cinder).
     /// Returns the admin password when this call created the admin user with a generated one (to be shown once), else null.
     /// </summary>
@@ -264,6 +401,9 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         var admin = await CreateUserAsync("admin", DefaultDomainId, password, project.Id, null, null, true, ct);
         var adminRole = (await store.FindRoleByNameAsync("admin", ct))!;
         await store.AddAssignmentAsync(new RoleAssignment(admin.Id, project.Id, adminRole.Id), ct);
+        // Kura has no system scope: the admin also holds admin on the Default domain, so that a domain-scoped token
+        // (Horizon's domain views, `openstack --os-domain-name Default`) works from the first start.
+        await store.AddAssignmentAsync(new RoleAssignment(admin.Id, DefaultDomainId, adminRole.Id, AssignmentKind.UserDomain), ct);
         await store.DeleteExpiredTokensAsync(clock.GetUtcNow(), ct);
         LogBootstrapped(admin.Id, project.Id);
         return new BootstrapResult(true, generated ? password : null);
@@ -303,8 +443,11 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
     private static KuraException Conflict(string what, string detail) =>
         KuraException.Conflict($"Conflict occurred attempting to store {what} - {detail}");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Token issued to user {UserId} for project {ProjectId}, audit id {AuditId}")]
-    private partial void LogIssued(string userId, string? projectId, string auditId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token issued to user {UserId} for project or domain {ScopeId}, audit id {AuditId}")]
+    private partial void LogIssued(string userId, string? scopeId, string auditId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} changed their password; their tokens are revoked")]
+    private partial void LogPasswordChanged(string userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Token revoked")]
     private partial void LogRevoked();

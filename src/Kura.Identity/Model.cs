@@ -21,7 +21,55 @@ public sealed record User(string Id, string Name, string DomainId, bool Enabled,
 
 public sealed record Role(string Id, string Name, string? DomainId, string? Description);
 
-public sealed record RoleAssignment(string UserId, string ProjectId, string RoleId);
+/// <summary>A group of users in a domain; roles assigned to it count for every member.</summary>
+public sealed record Group(string Id, string Name, string DomainId, string Description);
+
+/// <summary>Who holds a role (a user or a group) on what (a project or a domain).</summary>
+public enum AssignmentKind
+{
+    UserProject,
+    GroupProject,
+    UserDomain,
+    GroupDomain,
+}
+
+/// <summary>
+/// One role assignment: <paramref name="ActorId"/> (a user's or a group's id, as <paramref name="Kind"/> says) holds
+/// <paramref name="RoleId"/> on <paramref name="TargetId"/> (a project's or a domain's id).
+/// </summary>
+public sealed record RoleAssignment(string ActorId, string TargetId, string RoleId, AssignmentKind Kind = AssignmentKind.UserProject)
+{
+    public bool ToGroup => Kind is AssignmentKind.GroupProject or AssignmentKind.GroupDomain;
+
+    public bool OnDomain => Kind is AssignmentKind.UserDomain or AssignmentKind.GroupDomain;
+
+    public static RoleAssignment Of(bool toGroup, string actorId, bool onDomain, string targetId, string roleId) =>
+        new(actorId, targetId, roleId, (toGroup, onDomain) switch
+        {
+            (false, false) => AssignmentKind.UserProject,
+            (true, false) => AssignmentKind.GroupProject,
+            (false, true) => AssignmentKind.UserDomain,
+            _ => AssignmentKind.GroupDomain,
+        });
+}
+
+/// <summary>
+/// An application credential: a secret that authenticates as its user on one project with a subset of the user's
+/// roles there. Only the password KDF's output of the secret is kept. A restricted one (not
+/// <paramref name="Unrestricted"/>) cannot be used to manage application credentials.
+/// </summary>
+public sealed record ApplicationCredential(
+    string Id,
+    string Name,
+    string UserId,
+    string ProjectId,
+    string? Description,
+    DateTimeOffset? ExpiresAt,
+    bool Unrestricted,
+    IReadOnlyList<Role> Roles)
+{
+    public string SecretHash { get; init; } = string.Empty;
+}
 
 /// <summary>A stored token: only the SHA-256 digest of the secret is kept.</summary>
 public sealed record TokenRecord(
@@ -31,7 +79,14 @@ public sealed record TokenRecord(
     IReadOnlyList<string> Methods,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    IReadOnlyList<string> AuditIds);
+    IReadOnlyList<string> AuditIds)
+{
+    /// <summary>The domain a domain-scoped token is scoped to (then <see cref="ProjectId"/> is null).</summary>
+    public string? DomainId { get; init; }
+
+    /// <summary>The application credential the token was issued for, if it was.</summary>
+    public string? ApplicationCredentialId { get; init; }
+}
 
 /// <summary>A validated token with everything a response body or an authorization decision needs.</summary>
 public sealed record TokenInfo(
@@ -42,6 +97,12 @@ public sealed record TokenInfo(
     IdentityDomain? ProjectDomain,
     IReadOnlyList<Role> Roles)
 {
+    /// <summary>The domain of a domain-scoped token; null for a project-scoped or unscoped one.</summary>
+    public IdentityDomain? Domain { get; init; }
+
+    /// <summary>The application credential a token was issued for (its name and whether it is restricted).</summary>
+    public ApplicationCredential? ApplicationCredential { get; init; }
+
     public bool IsAdmin => Roles.Any(r => string.Equals(r.Name, "admin", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
@@ -56,5 +117,14 @@ public sealed record TokenInfo(
     }
 }
 
-/// <summary>Filters of <c>GET /v3/role_assignments</c>.</summary>
-public sealed record AssignmentFilter(string? UserId, string? ProjectId, string? RoleId);
+/// <summary>
+/// Filters of direct role assignments (<c>GET /v3/role_assignments</c>): a null matches anything; a user filter
+/// matches only assignments to that user, a group filter only those to that group, a project filter only those on
+/// that project, a domain filter only those on that domain.
+/// </summary>
+public sealed record AssignmentFilter(string? UserId, string? ProjectId, string? RoleId)
+{
+    public string? GroupId { get; init; }
+
+    public string? DomainId { get; init; }
+}

@@ -50,8 +50,13 @@ public sealed class SqlDialect
     /// <summary>Insert an image's properties and tags with one statement each (arrays) rather than one per row.</summary>
     public bool ArrayParameters { get; private init; }
 
-    /// <summary>A scalar subquery: the roles of token row <c>t</c> on its project, as a JSON array of [id, name] by name.</summary>
-    public required string TokenRolesJson { get; init; }
+    /// <summary>
+    /// A scalar subquery: the rows of <paramref name="rolesSelect"/> (a <c>SELECT id, name …</c> that may refer to an
+    /// outer row) as a JSON array of [id, name] in name order.
+    /// </summary>
+    public string RolesJson(string rolesSelect) => RolesJsonOf(rolesSelect);
+
+    private Func<string, string> RolesJsonOf { get; init; } = null!;
 
     /// <summary>The statement that tells other nodes an identity write happened, or null for a single-node database.</summary>
     public string? IdentityChanged { get; private init; }
@@ -68,11 +73,7 @@ public sealed class SqlDialect
         False = "0",
         True = "1",
         NarrowSorts = true,
-        TokenRolesJson = """
-            (SELECT json_group_array(json_array(r.id, r.name)) FROM
-                (SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
-                 WHERE a.user_id = t.user_id AND a.project_id = t.project_id ORDER BY r.name) r)
-            """,
+        RolesJsonOf = roles => $"(SELECT json_group_array(json_array(x.id, x.name)) FROM ({roles} ORDER BY 2) x)",
         ListCondition = (column, parameter) => $"{column} IN (SELECT value FROM json_each({parameter}))",
         ListParameter = items => System.Text.Json.JsonSerializer.Serialize(items),
         UniqueViolation = isUniqueViolation,
@@ -84,11 +85,7 @@ public sealed class SqlDialect
         False = "FALSE",
         True = "TRUE",
         ArrayParameters = true,
-        TokenRolesJson = """
-            (SELECT COALESCE(json_agg(json_build_array(r.id, r.name) ORDER BY r.name), '[]'::json)::text
-             FROM role_assignments a JOIN roles r ON r.id = a.role_id
-             WHERE a.user_id = t.user_id AND a.project_id = t.project_id)
-            """,
+        RolesJsonOf = roles => $"(SELECT COALESCE(json_agg(json_build_array(x.id, x.name) ORDER BY x.name), '[]'::json)::text FROM ({roles}) x)",
         IdentityChanged = "NOTIFY " + identityChannel,
         ListCondition = (column, parameter) => $"{column} = ANY({parameter})",
         ListParameter = items => items.ToArray(),

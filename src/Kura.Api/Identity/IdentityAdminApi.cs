@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.Routing;
 namespace Kura.Api.Identity;
 
 /// <summary>
-/// The part of Keystone's v3 admin API the openstack CLI needs for projects, users, roles and role assignments in
-/// the Default domain. Every call needs an admin token, except that a user may read their own user record.
+/// The part of Keystone's v3 admin API the openstack CLI and Horizon need for domains, projects, users, roles and role
+/// assignments (of users and groups, on projects and domains); groups are GroupsApi's, a user's own password and
+/// application credentials SelfServiceApi's. Every call needs an admin token, except that a user may read their own
+/// user record and projects.
 /// </summary>
 public static class IdentityAdminApi
 {
@@ -37,18 +39,33 @@ public static class IdentityAdminApi
         v3.MapGet("/roles/{id}", ShowRole);
         v3.MapDelete("/roles/{id}", DeleteRole);
 
-        v3.MapGet("/projects/{projectId}/users/{userId}/roles", ListGrants);
-        v3.MapPut("/projects/{projectId}/users/{userId}/roles/{roleId}", Grant);
-        v3.MapMethods("/projects/{projectId}/users/{userId}/roles/{roleId}", ["HEAD"], CheckGrant);
-        v3.MapGet("/projects/{projectId}/users/{userId}/roles/{roleId}", CheckGrant);
-        v3.MapDelete("/projects/{projectId}/users/{userId}/roles/{roleId}", RevokeGrant);
+        // Grants: /{projects|domains}/{target}/{users|groups}/{actor}/roles[/{roleId}], one set of handlers for the four kinds.
+        foreach (var onDomain in new[] { false, true })
+        {
+            foreach (var toGroup in new[] { false, true })
+            {
+                var path = $"/{(onDomain ? "domains" : "projects")}/{{targetId}}/{(toGroup ? "groups" : "users")}/{{actorId}}/roles";
+                Func<string, string, string, RoleAssignment> of = (target, actor, role) => RoleAssignment.Of(toGroup, actor, onDomain, target, role);
+                v3.MapGet(path, (HttpContext ctx, string targetId, string actorId, IdentityService ids, IdentityAdminService admin) =>
+                    ListGrants(ctx, of(targetId, actorId, string.Empty), ids, admin));
+                v3.MapPut(path + "/{roleId}", (HttpContext ctx, string targetId, string actorId, string roleId, IdentityService ids, IdentityAdminService admin) =>
+                    Grant(ctx, of(targetId, actorId, roleId), ids, admin));
+                v3.MapMethods(path + "/{roleId}", ["GET", "HEAD"], (HttpContext ctx, string targetId, string actorId, string roleId, IdentityService ids, IdentityAdminService admin) =>
+                    CheckGrant(ctx, of(targetId, actorId, roleId), ids, admin));
+                v3.MapDelete(path + "/{roleId}", (HttpContext ctx, string targetId, string actorId, string roleId, IdentityService ids, IdentityAdminService admin) =>
+                    RevokeGrant(ctx, of(targetId, actorId, roleId), ids, admin));
+            }
+        }
+
         v3.MapGet("/role_assignments", ListAssignments);
+        identity.MapGroups();
+        identity.MapSelfService();
         return identity;
     }
 
     // ---- JSON shapes ---------------------------------------------------------------------------------------
 
-    private static string Url(HttpContext ctx, IdentityService ids) => BaseUrl.Of(ctx, ids.Options.PublicUrl) + "/identity/v3";
+    internal static string Url(HttpContext ctx, IdentityService ids) => BaseUrl.Of(ctx, ids.Options.PublicUrl) + "/identity/v3";
 
     internal static object ProjectJson(Project p, string baseUrl) => new
     {
@@ -66,7 +83,7 @@ public static class IdentityAdminApi
         links = new { self = $"{baseUrl}/identity/v3/projects/{p.Id}" },
     };
 
-    private static Dictionary<string, object?> UserJson(User u, string v3)
+    internal static Dictionary<string, object?> UserJson(User u, string v3)
     {
         var json = new Dictionary<string, object?>
         {
@@ -96,7 +113,7 @@ public static class IdentityAdminApi
         return json;
     }
 
-    private static object RoleJson(Role r, string v3) => new
+    internal static object RoleJson(Role r, string v3) => new
     {
         id = r.Id,
         name = r.Name,
@@ -106,7 +123,7 @@ public static class IdentityAdminApi
         links = new { self = $"{v3}/roles/{r.Id}" },
     };
 
-    private static object DomainJson(IdentityDomain d, string v3) => new
+    internal static object DomainJson(IdentityDomain d, string v3) => new
     {
         id = d.Id,
         name = d.Name,
@@ -117,18 +134,18 @@ public static class IdentityAdminApi
         links = new { self = $"{v3}/domains/{d.Id}" },
     };
 
-    private static object Links(HttpContext ctx, string v3, string path) =>
+    internal static object Links(HttpContext ctx, string v3, string path) =>
         new { self = v3 + path, previous = (string?)null, next = (string?)null };
 
-    private static Task<TokenInfo> CallerAsync(HttpContext ctx, IdentityService ids) => IdentityApi.AuthenticateAsync(ctx, ids);
+    internal static Task<TokenInfo> CallerAsync(HttpContext ctx, IdentityService ids) => IdentityApi.AuthenticateAsync(ctx, ids);
 
-    private static async Task<System.Text.Json.JsonElement> BodyAsync(HttpContext ctx, string member)
+    internal static async Task<System.Text.Json.JsonElement> BodyAsync(HttpContext ctx, string member)
     {
         using var doc = await Json.ReadAsync(ctx.Request, ctx.RequestAborted) ?? throw IdentityApi.Malformed(member);
         return IdentityApi.Require(doc.RootElement, member, "the request body").Clone();
     }
 
-    private static string? Query(HttpContext ctx, string key) => ctx.Request.Query.TryGetValue(key, out var v) ? v.ToString() : null;
+    internal static string? Query(HttpContext ctx, string key) => ctx.Request.Query.TryGetValue(key, out var v) ? v.ToString() : null;
 
     // ---- domains -------------------------------------------------------------------------------------------
 
@@ -264,62 +281,74 @@ public static class IdentityAdminApi
         ctx.Response.StatusCode = 204;
     }
 
-    internal static async Task ListGrants(HttpContext ctx, string projectId, string userId, IdentityService ids, IdentityAdminService admin)
+    private static string GrantPath(RoleAssignment a) =>
+        $"/{(a.OnDomain ? "domains" : "projects")}/{a.TargetId}/{(a.ToGroup ? "groups" : "users")}/{a.ActorId}/roles";
+
+    internal static async Task ListGrants(HttpContext ctx, RoleAssignment scope, IdentityService ids, IdentityAdminService admin)
     {
-        var roles = await admin.ListGrantsAsync(await CallerAsync(ctx, ids), projectId, userId, ctx.RequestAborted);
-        await Json.WriteAsync(ctx, 200, new { roles = roles.Select(r => RoleJson(r, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), $"/projects/{projectId}/users/{userId}/roles") });
+        var roles = await admin.ListGrantsAsync(await CallerAsync(ctx, ids), scope, ctx.RequestAborted);
+        await Json.WriteAsync(ctx, 200, new { roles = roles.Select(r => RoleJson(r, Url(ctx, ids))), links = Links(ctx, Url(ctx, ids), GrantPath(scope)) });
     }
 
-    internal static async Task Grant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
+    internal static async Task Grant(HttpContext ctx, RoleAssignment assignment, IdentityService ids, IdentityAdminService admin)
     {
-        await admin.GrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
+        await admin.GrantAsync(await CallerAsync(ctx, ids), assignment, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    internal static async Task CheckGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
+    internal static async Task CheckGrant(HttpContext ctx, RoleAssignment assignment, IdentityService ids, IdentityAdminService admin)
     {
-        await admin.CheckGrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
+        await admin.CheckGrantAsync(await CallerAsync(ctx, ids), assignment, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    internal static async Task RevokeGrant(HttpContext ctx, string projectId, string userId, string roleId, IdentityService ids, IdentityAdminService admin)
+    internal static async Task RevokeGrant(HttpContext ctx, RoleAssignment assignment, IdentityService ids, IdentityAdminService admin)
     {
-        await admin.RevokeGrantAsync(await CallerAsync(ctx, ids), projectId, userId, roleId, ctx.RequestAborted);
+        await admin.RevokeGrantAsync(await CallerAsync(ctx, ids), assignment, ctx.RequestAborted);
         ctx.Response.StatusCode = 204;
     }
 
-    /// <summary><c>GET /v3/role_assignments</c> with the user, project and role filters and <c>include_names</c>.</summary>
+    /// <summary>
+    /// <c>GET /v3/role_assignments</c> with the user, group, project, domain and role filters, <c>effective</c> (group
+    /// assignments expanded to their members, with <c>links.membership</c>) and <c>include_names</c>.
+    /// </summary>
     internal static async Task ListAssignments(HttpContext ctx, IdentityService ids, IdentityAdminService admin)
     {
         var v3 = Url(ctx, ids);
-        var onlyOtherScopes = Query(ctx, "scope.domain.id") is not null || Query(ctx, "group.id") is not null || Query(ctx, "scope.system") is not null;
-        var names = Query(ctx, "include_names") is { } n && n is not ("0" or "false" or "False");
-        var assignments = await admin.ListAssignmentsAsync(await CallerAsync(ctx, ids),
-            new AssignmentFilter(Query(ctx, "user.id"), Query(ctx, "scope.project.id"), Query(ctx, "role.id")), onlyOtherScopes, names, ctx.RequestAborted);
+        var names = Flag(ctx, "include_names");
+        var effective = Query(ctx, "effective") is not null; // as Keystone: its presence, whatever its value
+        var filter = new AssignmentFilter(Query(ctx, "user.id"), Query(ctx, "scope.project.id"), Query(ctx, "role.id"))
+        {
+            GroupId = Query(ctx, "group.id"),
+            DomainId = Query(ctx, "scope.domain.id"),
+        };
+        var assignments = await admin.ListAssignmentsAsync(await CallerAsync(ctx, ids), filter, effective,
+            Query(ctx, "scope.system") is not null, names, ctx.RequestAborted);
 
         var result = new List<object>();
         foreach (var view in assignments)
         {
             var a = view.Assignment;
-            object role = new { id = a.RoleId };
-            object user = new { id = a.UserId };
-            object project = new { id = a.ProjectId };
-            if (names)
-            {
-                role = new { id = a.RoleId, name = view.Role?.Name };
-                user = new { id = a.UserId, name = view.User?.Name, domain = new { id = view.UserDomain?.Id, name = view.UserDomain?.Name } };
-                project = new { id = a.ProjectId, name = view.Project?.Name, domain = new { id = view.ProjectDomain?.Id, name = view.ProjectDomain?.Name } };
-            }
-
-            result.Add(new
-            {
-                scope = new { project },
-                role,
-                user,
-                links = new { assignment = $"{v3}/projects/{a.ProjectId}/users/{a.UserId}/roles/{a.RoleId}" },
-            });
+            var entry = new Dictionary<string, object?>();
+            object target = !names ? new { id = a.TargetId }
+                : a.OnDomain ? new { id = a.TargetId, name = view.ProjectDomain?.Name }
+                : new { id = a.TargetId, name = view.Project?.Name, domain = new { id = view.ProjectDomain?.Id, name = view.ProjectDomain?.Name } };
+            entry["scope"] = a.OnDomain ? new { domain = target } : new { project = target };
+            entry["role"] = names ? new { id = a.RoleId, name = view.Role?.Name } : new { id = a.RoleId };
+            var actor = names
+                ? new { id = a.ActorId, name = a.ToGroup ? view.Group?.Name : view.User?.Name, domain = new { id = view.UserDomain?.Id, name = view.UserDomain?.Name } }
+                : (object)new { id = a.ActorId };
+            entry[a.ToGroup ? "group" : "user"] = actor;
+            var grant = view.ViaGroupId is { } via ? RoleAssignment.Of(true, via, a.OnDomain, a.TargetId, a.RoleId) : a;
+            entry["links"] = view.ViaGroupId is null
+                ? new { assignment = $"{v3}{GrantPath(grant)}/{a.RoleId}" }
+                : new { assignment = $"{v3}{GrantPath(grant)}/{a.RoleId}", membership = $"{v3}/groups/{view.ViaGroupId}/users/{a.ActorId}" };
+            result.Add(entry);
         }
 
         await Json.WriteAsync(ctx, 200, new { role_assignments = result, links = Links(ctx, v3, "/role_assignments") });
     }
+
+    /// <summary>Keystone's reading of a flag in the query string: present and not <c>0</c> or <c>false</c>.</summary>
+    internal static bool Flag(HttpContext ctx, string key) => Query(ctx, key) is { } v && v is not ("0" or "false" or "False");
 }

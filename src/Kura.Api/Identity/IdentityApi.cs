@@ -28,6 +28,7 @@ public static class IdentityApi
         tokens.MapDelete("", RevokeV3);
         identity.MapGet("/v3/auth/catalog", Catalog);
         identity.MapGet("/v3/auth/projects", AuthProjects);
+        identity.MapGet("/v3/auth/domains", AuthDomains);
 
         identity.MapPost("/v2.0/tokens", IssueV2).RequireRateLimiting(IdentityOptions.PasswordRateLimitPolicy);
 
@@ -71,7 +72,11 @@ public static class IdentityApi
             },
         });
 
-    /// <summary><c>POST /v3/auth/tokens</c>: password or token method, project scope by id or name, or unscoped.</summary>
+    /// <summary>
+    /// <c>POST /v3/auth/tokens</c>: the password, token or application_credential method; scoped to a project (by id,
+    /// or by name in a domain) or a domain (by id or name), or unscoped. An application credential's token is always
+    /// for its own project.
+    /// </summary>
     private static async Task IssueV3(HttpContext ctx, IdentityService ids)
     {
         using var doc = await Json.ReadAsync(ctx.Request, ctx.RequestAborted) ?? throw Malformed("auth");
@@ -86,7 +91,39 @@ public static class IdentityApi
         var methodList = methods.EnumerateArray().Select(m => m.GetString() ?? string.Empty).ToList();
         User user;
         TokenRecord? parent = null;
-        if (methodList.Contains("password"))
+        ApplicationCredential? credential = null;
+        Project? project = null;
+        IdentityDomain? scopeDomain = null;
+        if (methodList.Contains("application_credential"))
+        {
+            var c = Require(identity, "application_credential", "identity");
+            var secret = Str(c, "secret") ?? throw Malformed("secret");
+            var owner = Opt(c, "user");
+            var ownerDomain = owner is { } o ? Opt(o, "domain") : null;
+            if (Str(c, "id") is null)
+            {
+                _ = Str(c, "name") ?? throw KuraException.BadRequest("Expecting to find name or ID in application credential. " + MalformedTail);
+                _ = owner ?? throw KuraException.BadRequest("Expecting to find user in application credential. " + MalformedTail);
+                if (Str(owner.Value, "id") is null && ownerDomain is null)
+                {
+                    throw KuraException.BadRequest("Expecting to find domain in user. " + MalformedTail);
+                }
+            }
+
+            if (Opt(auth, "scope") is not null)
+            {
+                throw new KuraException(ErrorKind.Unauthorized, "Error authenticating with application credential: Application credentials cannot request a scope.");
+            }
+
+            (user, credential, project) = await ids.AuthenticateApplicationCredentialAsync(Str(c, "id"), Str(c, "name"),
+                owner is { } u1 ? Str(u1, "id") : null, owner is { } u2 ? Str(u2, "name") : null,
+                ownerDomain is { } d1 ? Str(d1, "id") : null, ownerDomain is { } d2 ? Str(d2, "name") : null, secret, ctx.RequestAborted);
+            if (Opt(auth, "scope") is not null)
+            {
+                throw new KuraException(ErrorKind.Unauthorized, "Cannot request a scope when authenticating with an application credential: its token is for the credential's project.");
+            }
+        }
+        else if (methodList.Contains("password"))
         {
             var userElement = Require(Require(identity, "password", "identity"), "user", "password");
             var password = Str(userElement, "password") ?? throw Malformed("password");
@@ -106,30 +143,52 @@ public static class IdentityApi
             throw IdentityService.Unauthorized();
         }
 
-        Project? project = null;
-        var scope = Opt(auth, "scope");
+        var scope = credential is null ? Opt(auth, "scope") : null;
         // "scope": "unscoped" asks for an unscoped token even when the user has a default project.
         var explicitlyUnscoped = scope is { ValueKind: JsonValueKind.String } && scope.Value.GetString() == "unscoped";
         if (scope is { ValueKind: JsonValueKind.Object })
         {
+            if (scope.Value.EnumerateObject().Count(s => s.Name is "project" or "domain" or "system" or "OS-TRUST:trust" or "unscoped") > 1)
+            {
+                throw KuraException.BadRequest("Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope. " + MalformedTail);
+            }
+
             if (Opt(scope.Value, "project") is { } p)
             {
                 var domain = Opt(p, "domain");
                 project = await ids.ResolveScopeProjectAsync(Str(p, "id"), Str(p, "name"),
                     domain is { } d ? Str(d, "id") : null, domain is { } d2 ? Str(d2, "name") : null, ctx.RequestAborted);
             }
+            else if (Opt(scope.Value, "domain") is { } d)
+            {
+                if (Str(d, "id") is null && Str(d, "name") is null)
+                {
+                    throw KuraException.BadRequest("Invalid input for field scope/domain: id or name must be present.");
+                }
+
+                scopeDomain = await ids.ResolveScopeDomainAsync(Str(d, "id"), Str(d, "name"), ctx.RequestAborted);
+            }
             else if (scope.Value.EnumerateObject().Any(s => s.Name != "unscoped"))
             {
-                throw new KuraException(ErrorKind.Unauthorized, "Kura's identity service issues project-scoped and unscoped tokens only.");
+                throw new KuraException(ErrorKind.Unauthorized, "Kura's identity service issues project-scoped, domain-scoped and unscoped tokens only (no system scope, no trusts).");
             }
         }
-        else if (!explicitlyUnscoped && await ids.DefaultProjectAsync(user, ctx.RequestAborted) is { } defaultProject)
+        else if (credential is null && !explicitlyUnscoped && await ids.DefaultProjectAsync(user, ctx.RequestAborted) is { } defaultProject)
         {
             // As Keystone: with no scope, a token is scoped to the user's default project when the user has a role there.
             project = defaultProject;
         }
 
-        var (secret2, info) = await ids.IssueAsync(user, project, parent is null ? methodList : ["token", .. parent.Methods.Where(m => m != "token")], parent, ctx.RequestAborted);
+        if (parent?.ApplicationCredentialId is not null && project is null)
+        {
+            // Rescoping an application credential's token: only to its own project (IssueAsync refuses any other).
+            project = await ids.ResolveScopeProjectAsync(parent.ProjectId, null, null, null, ctx.RequestAborted);
+        }
+
+        IReadOnlyList<string> issuedMethods = credential is not null ? ["application_credential"]
+            : parent is null ? methodList
+            : ["token", .. parent.Methods.Where(m => m != "token")];
+        var (secret2, info) = await ids.IssueAsync(user, project, issuedMethods, parent, ctx.RequestAborted, scopeDomain, credential);
         ctx.Response.Headers["X-Subject-Token"] = secret2;
         await Json.WriteAsync(ctx, StatusCodes.Status201Created,
             TokenJson.V3(info, Base(ctx, ids), ids.Options.Region, !ctx.Request.Query.ContainsKey("nocatalog")));
@@ -182,6 +241,14 @@ public static class IdentityApi
         var projects = (await ids.ProjectsOfAsync(caller.User.Id, ctx.RequestAborted)).Select(p => IdentityAdminApi.ProjectJson(p, Base(ctx, ids))).ToList();
 
         await Json.WriteAsync(ctx, StatusCodes.Status200OK, new { projects, links = new { self = Base(ctx, ids) + "/identity/v3/auth/projects", previous = (string?)null, next = (string?)null } });
+    }
+
+    private static async Task AuthDomains(HttpContext ctx, IdentityService ids)
+    {
+        var caller = await AuthenticateAsync(ctx, ids);
+        var v3 = Base(ctx, ids) + "/identity/v3";
+        var domains = (await ids.DomainsOfAsync(caller.User.Id, ctx.RequestAborted)).Select(d => IdentityAdminApi.DomainJson(d, v3)).ToList();
+        await Json.WriteAsync(ctx, StatusCodes.Status200OK, new { domains, links = new { self = v3 + "/auth/domains", previous = (string?)null, next = (string?)null } });
     }
 
     /// <summary><c>POST /v2.0/tokens</c> with <c>passwordCredentials</c> (or a token) and <c>tenantId</c> or <c>tenantName</c>.</summary>
@@ -241,6 +308,7 @@ public static class IdentityApi
             ? value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw KuraException.BadRequest($"Invalid input for field '{name}': it must be a boolean.")
             : null;
 
-    internal static KuraException Malformed(string field) =>
-        KuraException.BadRequest($"Expecting to find {field} in the request. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.");
+    internal static KuraException Malformed(string field) => KuraException.BadRequest($"Expecting to find {field} in the request. {MalformedTail}");
+
+    internal const string MalformedTail = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
 }

@@ -42,6 +42,20 @@ public static class TokenJson
                 token["catalog"] = Catalog(baseUrl, region);
             }
         }
+        else if (info.Domain is not null)
+        {
+            token["domain"] = new { id = info.Domain.Id, name = info.Domain.Name };
+            token["roles"] = info.Roles.Select(r => new { id = r.Id, name = r.Name }).ToArray();
+            if (withCatalog)
+            {
+                token["catalog"] = Catalog(baseUrl, region);
+            }
+        }
+
+        if (info.ApplicationCredential is { } credential)
+        {
+            token["application_credential"] = new { id = credential.Id, name = credential.Name, restricted = !credential.Unrestricted };
+        }
 
         return new { token };
     }

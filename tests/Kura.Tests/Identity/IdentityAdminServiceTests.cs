@@ -31,7 +31,7 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
         {
             var user = await _admin.CreateUserAsync(_adminToken, name, null, name + "-pw", null, null, null, true, CancellationToken.None);
             var roleId = (await _admin.ListRolesAsync(_adminToken, role, CancellationToken.None)).Single().Id;
-            await _admin.GrantAsync(_adminToken, projectId, user.Id, roleId, CancellationToken.None);
+            await _admin.GrantAsync(_adminToken, new RoleAssignment(user.Id, projectId, roleId), CancellationToken.None);
             _tokens[name] = await TokenAsync(name, name + "-pw", projectId == project.Id ? "team" : "elsewhere");
         }
     }
@@ -76,11 +76,11 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
             () => _admin.CreateRoleAsync(caller, "new-" + who, null, ct),
             () => _admin.GetRoleAsync(caller, readerRole.Id, ct),
             () => _admin.DeleteRoleAsync(caller, readerRole.Id, ct),
-            () => _admin.ListGrantsAsync(caller, team.Id, member.Id, ct),
-            () => _admin.GrantAsync(caller, team.Id, caller.User.Id, adminRole.Id, ct),
-            () => _admin.CheckGrantAsync(caller, team.Id, member.Id, readerRole.Id, ct),
-            () => _admin.RevokeGrantAsync(caller, team.Id, member.Id, readerRole.Id, ct),
-            () => _admin.ListAssignmentsAsync(caller, new AssignmentFilter(null, null, null), false, true, ct),
+            () => _admin.ListGrantsAsync(caller, new RoleAssignment(member.Id, team.Id, ""), ct),
+            () => _admin.GrantAsync(caller, new RoleAssignment(caller.User.Id, team.Id, adminRole.Id), ct),
+            () => _admin.CheckGrantAsync(caller, new RoleAssignment(member.Id, team.Id, readerRole.Id), ct),
+            () => _admin.RevokeGrantAsync(caller, new RoleAssignment(member.Id, team.Id, readerRole.Id), ct),
+            () => _admin.ListAssignmentsAsync(caller, new AssignmentFilter(null, null, null), false, false, true, ct),
         };
         foreach (var call in calls)
         {
@@ -93,7 +93,7 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
         Assert.Equal("team", (await _admin.GetProjectAsync(_adminToken, team.Id, ct)).Name);
         Assert.NotNull(await _ids.AuthenticatePasswordAsync(null, "member", "default", null, "member-pw", ct));
         Assert.Empty(await _admin.ListProjectsAsync(_adminToken, "new-" + who, null, ct));
-        Assert.DoesNotContain(await _admin.ListGrantsAsync(_adminToken, team.Id, caller.User.Id, ct), r => r.Name == "admin");
+        Assert.DoesNotContain(await _admin.ListGrantsAsync(_adminToken, new RoleAssignment(caller.User.Id, team.Id, ""), ct), r => r.Name == "admin");
     }
 
     [Theory]
@@ -113,12 +113,12 @@ public sealed class IdentityAdminServiceTests : IAsyncLifetime
     public async Task The_admin_administers_and_names_assignments()
     {
         var ct = CancellationToken.None;
-        var assignments = await _admin.ListAssignmentsAsync(_adminToken, new AssignmentFilter(_tokens["reader"].User.Id, null, null), false, true, ct);
+        var assignments = await _admin.ListAssignmentsAsync(_adminToken, new AssignmentFilter(_tokens["reader"].User.Id, null, null), false, false, true, ct);
         var view = Assert.Single(assignments);
         Assert.Equal(("reader", "reader", "team", "Default"), (view.Role!.Name, view.User!.Name, view.Project!.Name, view.ProjectDomain!.Name));
-        Assert.Empty(await _admin.ListAssignmentsAsync(_adminToken, new AssignmentFilter(null, null, null), otherScopesOnly: true, withNames: false, ct));
+        Assert.Empty(await _admin.ListAssignmentsAsync(_adminToken, new AssignmentFilter(null, null, null), effective: false, systemScope: true, withNames: false, ct));
         var adminRole = (await _admin.ListRolesAsync(_adminToken, "admin", ct)).Single();
-        var missing = await Assert.ThrowsAsync<KuraException>(() => _admin.CheckGrantAsync(_adminToken, _tokens["reader"].Project!.Id, _tokens["reader"].User.Id, adminRole.Id, ct));
+        var missing = await Assert.ThrowsAsync<KuraException>(() => _admin.CheckGrantAsync(_adminToken, new RoleAssignment(_tokens["reader"].User.Id, _tokens["reader"].Project!.Id, adminRole.Id), ct));
         Assert.Equal(ErrorKind.NotFound, missing.Kind);
     }
 }

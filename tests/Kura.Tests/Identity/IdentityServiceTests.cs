@@ -77,7 +77,7 @@ public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
 
         var member = await _ids.CreateUserAsync("m", null, "mpw", null, null, null, true, CancellationToken.None);
         var memberRole = await _ids.Store.FindRoleByNameAsync("member", CancellationToken.None);
-        await _ids.GrantAsync(project.Id, member.Id, memberRole!.Id, CancellationToken.None);
+        await _ids.GrantAsync(new RoleAssignment(member.Id, project.Id, memberRole!.Id), CancellationToken.None);
         var (second, info) = await _ids.IssueAsync(member, project, ["password"], null, CancellationToken.None);
         Assert.False(info.IsAdmin);
         await _ids.UpdateUserAsync(member.Id, null, null, false, null, null, null, CancellationToken.None);
@@ -131,10 +131,10 @@ public abstract class IdentityServiceTests(TestDatabase db) : IAsyncLifetime
         // A role removed through this node takes access away at once even though the token was remembered.
         var member = await _ids.CreateUserAsync("cached", null, "pw", null, null, null, true, CancellationToken.None);
         var role = await _ids.Store.FindRoleByNameAsync("member", CancellationToken.None);
-        await _ids.GrantAsync(project.Id, member.Id, role!.Id, CancellationToken.None);
+        await _ids.GrantAsync(new RoleAssignment(member.Id, project.Id, role!.Id), CancellationToken.None);
         var (memberToken, _) = await _ids.IssueAsync(member, project, ["password"], null, CancellationToken.None);
         Assert.NotNull(await _ids.ValidateAsync(memberToken, CancellationToken.None));
-        await _ids.RevokeGrantAsync(project.Id, member.Id, role.Id, CancellationToken.None);
+        await _ids.RevokeGrantAsync(new RoleAssignment(member.Id, project.Id, role.Id), CancellationToken.None);
         Assert.Null(await _ids.ValidateAsync(memberToken, CancellationToken.None));
     }
 
