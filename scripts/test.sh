@@ -120,6 +120,8 @@ conformance openstack-cli conformance/openstack-cli.sh
 KURA_CONFORMANCE_BLOBS=Swift conformance openstack-cli-swift conformance/openstack-cli.sh
 KURA_CONFORMANCE_BLOBS=S3 conformance openstack-cli-s3 conformance/openstack-cli.sh
 conformance glance-cli conformance/glance-cli.sh
+conformance identity-cli conformance/identity-cli.sh
+KURA_CONFORMANCE_DATABASE=Postgres conformance identity-cli-postgres conformance/identity-cli.sh
 conformance tempest conformance/tempest.sh
 KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/tempest.sh
 KURA_CONFORMANCE_IDENTITY=Keystone conformance openstack-cli-keystone conformance/openstack-cli.sh
