@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+
 namespace Kura.Tests.Cluster;
 
 /// <summary>
@@ -77,6 +79,71 @@ public sealed class MultiNodeTests : IAsyncLifetime
         Assert.True(rejected, "node B still accepted a token revoked on node A after 2.5 s");
         using var onA = await a.SendAsync(HttpMethod.Get, "v2/images", user, null);
         Assert.Equal(HttpStatusCode.Unauthorized, onA.StatusCode);
+    }
+
+    /// <summary>Node <paramref name="b"/> answers <paramref name="expected"/> for <paramref name="token"/> within 2.5 s.</summary>
+    private static async Task<bool> SoonAsync(KuraHost b, string? token, HttpStatusCode expected)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            if (await b.StatusAsync(HttpMethod.Get, "v2/images", token) == expected)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
+    [Fact]
+    public async Task Leaving_a_group_a_deleted_application_credential_and_a_password_change_reach_the_other_nodes_token_cache_at_once()
+    {
+        // Five minutes of token cache on both nodes: only the change notification can make B forget.
+        var a = await NodeAsync("--Identity:TokenCacheTime=00:05:00");
+        var b = await NodeAsync("--Identity:TokenCacheTime=00:05:00");
+        var admin = await a.AdminTokenAsync();
+        var team = await a.CreateAccountAsync("team");
+        var user = await a.SendJsonAsync(HttpMethod.Post, "identity/v3/users", admin, new JsonObject { ["user"] = new JsonObject { ["name"] = "grouped", ["password"] = "grouped-pw" } });
+        var userId = user["user"]!["id"]!.GetValue<string>();
+        var group = await a.SendJsonAsync(HttpMethod.Post, "identity/v3/groups", admin, new JsonObject { ["group"] = new JsonObject { ["name"] = "ops" } });
+        var groupId = group["group"]!["id"]!.GetValue<string>();
+        var memberRole = (await a.SendJsonAsync(HttpMethod.Get, "identity/v3/roles?name=member", admin, null))["roles"]![0]!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.NoContent, await a.StatusAsync(HttpMethod.Put, $"identity/v3/groups/{groupId}/users/{userId}", admin));
+        Assert.Equal(HttpStatusCode.NoContent, await a.StatusAsync(HttpMethod.Put, $"identity/v3/projects/{team.ProjectId}/groups/{groupId}/roles/{memberRole}", admin));
+        var (token, _) = await a.IssueTokenAsync("grouped", "grouped-pw", "team");
+        Assert.Equal(HttpStatusCode.OK, await b.StatusAsync(HttpMethod.Get, "v2/images", token));
+        Assert.Equal(HttpStatusCode.NoContent, await a.StatusAsync(HttpMethod.Delete, $"identity/v3/groups/{groupId}/users/{userId}", admin));
+        Assert.True(await SoonAsync(b, token, HttpStatusCode.Unauthorized), "node B still accepted the token of a user who left the group on node A");
+
+        // An application credential deleted through A: B refuses its token at once.
+        var credential = await a.SendJsonAsync(HttpMethod.Post, $"identity/v3/users/{team.UserId}/application_credentials", team.Token,
+            new JsonObject { ["application_credential"] = new JsonObject { ["name"] = "ci" } });
+        var (credentialId, secret) = (credential["application_credential"]!["id"]!.GetValue<string>(), credential["application_credential"]!["secret"]!.GetValue<string>());
+        using var issued = await b.Http.PostAsJsonAsync("identity/v3/auth/tokens", new JsonObject
+        {
+            ["auth"] = new JsonObject
+            {
+                ["identity"] = new JsonObject
+                {
+                    ["methods"] = new JsonArray("application_credential"),
+                    ["application_credential"] = new JsonObject { ["id"] = credentialId, ["secret"] = secret },
+                },
+            },
+        });
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        var credentialToken = issued.Headers.GetValues("X-Subject-Token").Single();
+        Assert.Equal(HttpStatusCode.OK, await b.StatusAsync(HttpMethod.Get, "v2/images", credentialToken));
+        Assert.Equal(HttpStatusCode.NoContent, await a.StatusAsync(HttpMethod.Delete, $"identity/v3/users/{team.UserId}/application_credentials/{credentialId}", team.Token));
+        Assert.True(await SoonAsync(b, credentialToken, HttpStatusCode.Unauthorized), "node B still accepted a deleted application credential's token");
+
+        // A password changed through A: B refuses the user's earlier token at once.
+        Assert.Equal(HttpStatusCode.OK, await b.StatusAsync(HttpMethod.Get, "v2/images", team.Token));
+        using var change = await a.Http.PostAsJsonAsync($"identity/v3/users/{team.UserId}/password",
+            new JsonObject { ["user"] = new JsonObject { ["original_password"] = "team-pw", ["password"] = "team-pw2" } });
+        Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
+        Assert.True(await SoonAsync(b, team.Token, HttpStatusCode.Unauthorized), "node B still accepted a token revoked by a password change on node A");
     }
 
     [Fact]
