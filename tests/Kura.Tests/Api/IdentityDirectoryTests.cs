@@ -329,7 +329,8 @@ public sealed class IdentityDirectoryTests(KuraHostFixture fixture) : IClassFixt
             t["application_credential"]!["restricted"]!.GetValue<bool>()));
         var byName = await AuthAsync(ApplicationCredential(new JsonObject
         {
-            ["name"] = "ci", ["secret"] = secret,
+            ["name"] = "ci",
+            ["secret"] = secret,
             ["user"] = new JsonObject { ["name"] = cast.Alice.UserName, ["domain"] = new JsonObject { ["name"] = "Default" } },
         }));
         Assert.Equal(HttpStatusCode.Created, byName.Status);
