@@ -173,7 +173,7 @@ public static class IdentityApi
                 throw new KuraException(ErrorKind.Unauthorized, "Kura's identity service issues project-scoped, domain-scoped and unscoped tokens only (no system scope, no trusts).");
             }
         }
-        else if (credential is null && !explicitlyUnscoped && await ids.DefaultProjectAsync(user, ctx.RequestAborted) is { } defaultProject)
+        else if (credential is null && parent?.ApplicationCredentialId is null && !explicitlyUnscoped && await ids.DefaultProjectAsync(user, ctx.RequestAborted) is { } defaultProject)
         {
             // As Keystone: with no scope, a token is scoped to the user's default project when the user has a role there.
             project = defaultProject;

@@ -344,6 +344,15 @@ public sealed class IdentityDirectoryTests(KuraHostFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Get, $"v2/images/{bobs}", acToken));
         Assert.Equal(HttpStatusCode.NotFound, await Kura.StatusAsync(HttpMethod.Delete, $"v2/images/{bobs}", acToken));
 
+        // Its token may be exchanged (the token method) for one of the same project and credential, never another project's.
+        JsonObject TokenMethod() => new() { ["methods"] = new JsonArray("token"), ["token"] = new JsonObject { ["id"] = acToken } };
+        var exchanged = await AuthAsync(TokenMethod());
+        Assert.Equal(HttpStatusCode.Created, exchanged.Status);
+        Assert.Equal(cast.Alice.ProjectId, exchanged.Body!["token"]!["project"]!["id"]!.GetValue<string>());
+        Assert.Equal(id, exchanged.Body["token"]!["application_credential"]!["id"]!.GetValue<string>());
+        var elsewhere = await AuthAsync(TokenMethod(), new JsonObject { ["project"] = new JsonObject { ["id"] = cast.Bob.ProjectId } });
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.Status);
+
         // A restricted credential's token manages no credentials; it still reads them (as Keystone).
         KeystoneError(await CallAsync(HttpMethod.Post, path, acToken, new JsonObject { ["application_credential"] = new JsonObject { ["name"] = "more" } }),
             HttpStatusCode.Forbidden, "Using method 'application_credential' is not allowed for managing additional application credentials..");
