@@ -45,6 +45,13 @@ public interface IIdentityStore
     Task<bool> DeleteUserAsync(string id, CancellationToken ct);
 
     /// <summary>
+    /// Sets an enabled user's password hash and revokes every token of theirs, in one transaction (nothing else of
+    /// the user is written, so a concurrent change such as disabling the user is not undone); false when the user is
+    /// gone or disabled.
+    /// </summary>
+    Task<bool> SetPasswordAndRevokeTokensAsync(string userId, string passwordHash, CancellationToken ct);
+
+    /// <summary>
     /// Counts a failed password authentication of <paramref name="userId"/> at <paramref name="at"/>, starting again
     /// from one when the previous failure is before <paramref name="resetBefore"/>; returns the new count.
     /// </summary>

@@ -215,13 +215,20 @@ public sealed partial class IdentityService
     }
 
     /// <summary>
-    /// Removes an assignment. The user's application credentials stay (as Keystone's): their tokens carry only the
-    /// credential's roles that the user still holds, and none at all is refused.
+    /// Removes an assignment. A user who loses a role on a project loses the application credentials they made for
+    /// it, with their tokens (Keystone's <c>remove_application_credentials_for_user</c>): a credential never comes back
+    /// to life when a role is granted again. A group's role removed leaves credentials, whose tokens then carry
+    /// only the roles the user still holds (none is a 401).
     /// </summary>
     internal async Task RevokeGrantAsync(RoleAssignment a, CancellationToken ct)
     {
         await RequireAssignmentPartiesAsync(a, ct);
         var removed = await store.RemoveAssignmentAsync(a, ct);
+        if (removed && a.Kind == AssignmentKind.UserProject)
+        {
+            await store.DeleteApplicationCredentialsOfUserAsync(a.ActorId, a.TargetId, ct);
+        }
+
         ForgetValidatedTokens();
         if (!removed)
         {

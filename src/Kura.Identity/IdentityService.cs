@@ -135,13 +135,14 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         }
 
         var user = await AuthenticatePasswordAsync(userId, null, null, null, originalPassword, ct);
-        if (!await store.TryUpdateUserAsync(user with { PasswordHash = _hasher.Hash(newPassword) }, ct))
+        var saved = await store.SetPasswordAndRevokeTokensAsync(user.Id, _hasher.Hash(newPassword), ct);
+        ForgetValidatedTokens();
+        if (!saved)
         {
-            throw NotFound("user", userId);
+            // Disabled or deleted while the password was being checked.
+            throw Unauthorized();
         }
 
-        await store.RevokeTokensOfUserAsync(userId, ct);
-        ForgetValidatedTokens();
         LogPasswordChanged(userId);
     }
 

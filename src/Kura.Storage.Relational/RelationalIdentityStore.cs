@@ -72,6 +72,29 @@ public sealed class RelationalIdentityStore(RelationalDatabase db) : IIdentitySt
     public async Task<bool> DeleteUserAsync(string id, CancellationToken ct) =>
         await ChangeAsync("DELETE FROM users WHERE id = @a", ct, id) > 0;
 
+    public async Task<bool> SetPasswordAndRevokeTokensAsync(string userId, string passwordHash, CancellationToken ct)
+    {
+        await using var session = await db.SessionAsync(ct);
+        await using var tx = await session.BeginTransactionAsync(ct);
+        var changed = await session.Command($"UPDATE users SET password_hash = @b WHERE id = @a AND enabled = {_d.True}", tx)
+            .BindPositional([userId, passwordHash]).ExecuteNonQueryAsync(ct);
+        if (changed == 0)
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return false;
+        }
+
+        await session.Command($"UPDATE tokens SET revoked = {_d.True} WHERE user_id = @a", tx).BindPositional([userId]).ExecuteNonQueryAsync(ct);
+        if (_d.IdentityChanged is { } notice)
+        {
+            // Delivered at commit, so no node forgets before the revocation is visible.
+            await session.Command(notice, tx).ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
     public async Task<int> RecordAuthFailureAsync(string userId, DateTimeOffset at, DateTimeOffset resetBefore, CancellationToken ct) =>
         (await ListAsync("""
             UPDATE users SET failed_auth_count = CASE WHEN failed_auth_at IS NULL OR failed_auth_at < @c THEN 1 ELSE failed_auth_count + 1 END,

@@ -88,7 +88,7 @@ public static class IdentityApi
             throw Malformed("methods");
         }
 
-        var methodList = methods.EnumerateArray().Select(m => m.GetString() ?? string.Empty).ToList();
+        var methodList = methods.EnumerateArray().Select(m => m.ValueKind == JsonValueKind.String ? m.GetString()! : throw Malformed("methods")).ToList();
         User user;
         TokenRecord? parent = null;
         ApplicationCredential? credential = null;
@@ -118,10 +118,6 @@ public static class IdentityApi
             (user, credential, project) = await ids.AuthenticateApplicationCredentialAsync(Str(c, "id"), Str(c, "name"),
                 owner is { } u1 ? Str(u1, "id") : null, owner is { } u2 ? Str(u2, "name") : null,
                 ownerDomain is { } d1 ? Str(d1, "id") : null, ownerDomain is { } d2 ? Str(d2, "name") : null, secret, ctx.RequestAborted);
-            if (Opt(auth, "scope") is not null)
-            {
-                throw new KuraException(ErrorKind.Unauthorized, "Cannot request a scope when authenticating with an application credential: its token is for the credential's project.");
-            }
         }
         else if (methodList.Contains("password"))
         {

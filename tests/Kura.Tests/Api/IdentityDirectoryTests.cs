@@ -395,21 +395,31 @@ public sealed class IdentityDirectoryTests(KuraHostFixture fixture) : IClassFixt
             ["application_credential"] = new JsonObject { ["name"] = "up", ["roles"] = new JsonArray(new JsonObject { ["name"] = "nosuch" }) },
         }), HttpStatusCode.NotFound, "Role nosuch is not defined");
 
-        // alice holds member and (now) reader; her credential has both; when member goes, its tokens have reader only.
+        // alice holds member directly and reader through a group; her credential has both. When she leaves the group
+        // its tokens have member only; when her own member role is revoked, the credential is deleted (as Keystone),
+        // so granting the role again does not bring it back.
         var readerRole = await RoleIdAsync(cast.Admin, "reader");
         var memberRole = await RoleIdAsync(cast.Admin, "member");
-        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Put, $"identity/v3/projects/{cast.Alice.ProjectId}/users/{cast.Alice.UserId}/roles/{readerRole}", cast.Admin)).Status);
+        var groupId = (await Kura.SendJsonAsync(HttpMethod.Post, "identity/v3/groups", cast.Admin,
+            new JsonObject { ["group"] = new JsonObject { ["name"] = "readers-" + Guid.NewGuid().ToString("N")[..6] } }))["group"]!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Put, $"identity/v3/groups/{groupId}/users/{cast.Alice.UserId}", cast.Admin)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Put, $"identity/v3/projects/{cast.Alice.ProjectId}/groups/{groupId}/roles/{readerRole}", cast.Admin)).Status);
         var (aliceId, aliceSecret) = await CreateCredentialAsync(cast.Alice);
         var both = await AuthAsync(ApplicationCredential(new JsonObject { ["id"] = aliceId, ["secret"] = aliceSecret }));
         Assert.Equal(["member", "reader"], both.Body!["token"]!["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
-        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Delete, $"identity/v3/projects/{cast.Alice.ProjectId}/users/{cast.Alice.UserId}/roles/{memberRole}", cast.Admin)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Delete, $"identity/v3/groups/{groupId}/users/{cast.Alice.UserId}", cast.Admin)).Status);
         var reduced = await AuthAsync(ApplicationCredential(new JsonObject { ["id"] = aliceId, ["secret"] = aliceSecret }));
         Assert.Equal(HttpStatusCode.Created, reduced.Status);
-        Assert.Equal(["reader"], reduced.Body!["token"]!["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
-        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Delete, $"identity/v3/projects/{cast.Alice.ProjectId}/users/{cast.Alice.UserId}/roles/{readerRole}", cast.Admin)).Status);
-        var none = await AuthAsync(ApplicationCredential(new JsonObject { ["id"] = aliceId, ["secret"] = aliceSecret }));
-        KeystoneError((none.Status, none.Body), HttpStatusCode.Unauthorized, "The request you have made requires authentication.");
-        Assert.Single((await Kura.SendJsonAsync(HttpMethod.Get, $"identity/v3/users/{cast.Alice.UserId}/application_credentials", cast.Admin, null))["application_credentials"]!.AsArray());
+        Assert.Equal(["member"], reduced.Body!["token"]!["roles"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, await Kura.StatusAsync(HttpMethod.Get, "v2/images", both.Token)); // still member
+
+        var grant = $"identity/v3/projects/{cast.Alice.ProjectId}/users/{cast.Alice.UserId}/roles/{memberRole}";
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Delete, grant, cast.Admin)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, await Kura.StatusAsync(HttpMethod.Get, "v2/images", reduced.Token));
+        Assert.Equal(HttpStatusCode.NoContent, (await CallAsync(HttpMethod.Put, grant, cast.Admin)).Status);
+        var gone = await AuthAsync(ApplicationCredential(new JsonObject { ["id"] = aliceId, ["secret"] = aliceSecret }));
+        KeystoneError((gone.Status, gone.Body), HttpStatusCode.NotFound, "Could not find Application Credential: " + aliceId);
+        Assert.Empty((await Kura.SendJsonAsync(HttpMethod.Get, $"identity/v3/users/{cast.Alice.UserId}/application_credentials", cast.Admin, null))["application_credentials"]!.AsArray());
     }
 
     [Fact]
@@ -447,6 +457,8 @@ public sealed class IdentityDirectoryTests(KuraHostFixture fixture) : IClassFixt
         KeystoneError((noUser.Status, noUser.Body), HttpStatusCode.BadRequest, "Expecting to find user in application credential.");
         var noDomain = await AuthAsync(ApplicationCredential(new JsonObject { ["name"] = "short", ["secret"] = secret, ["user"] = new JsonObject { ["name"] = cast.Alice.UserName } }));
         KeystoneError((noDomain.Status, noDomain.Body), HttpStatusCode.BadRequest, "Expecting to find domain in user.");
+        var numeric = await AuthAsync(new JsonObject { ["methods"] = new JsonArray(5) });
+        KeystoneError((numeric.Status, numeric.Body), HttpStatusCode.BadRequest, "Expecting to find methods in the request.");
         var nothing = await AuthAsync(ApplicationCredential(new JsonObject { ["secret"] = secret }));
         KeystoneError((nothing.Status, nothing.Body), HttpStatusCode.BadRequest, "Expecting to find name or ID in application credential.");
 

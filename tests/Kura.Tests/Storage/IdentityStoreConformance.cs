@@ -248,4 +248,24 @@ public abstract class IdentityStoreConformance(TestDatabase db) : StoreConforman
         Assert.True(await _store.DeleteUserAsync("u1", None));
         Assert.Null(await _store.FindApplicationCredentialAsync("c3", None));
     }
+
+    [Fact]
+    public async Task A_password_set_revokes_the_users_tokens_and_leaves_the_rest_of_the_user_alone()
+    {
+        await SeedAsync();
+        await _store.AddTokenAsync(new TokenRecord("pw-1", "u1", null, ["password"], T0, T0.AddHours(1), ["a"]), None);
+        await _store.AddTokenAsync(new TokenRecord("pw-2", "u2", null, ["password"], T0, T0.AddHours(1), ["b"]), None);
+        Assert.True(await _store.TryUpdateUserAsync(User("u1", "alice") with { Description = "kept" }, None));
+        Assert.True(await _store.SetPasswordAndRevokeTokensAsync("u1", "new-hash", None));
+        var alice = (await _store.FindUserAsync("u1", None))!;
+        Assert.Equal(("new-hash", "kept"), (alice.PasswordHash, alice.Description));
+        Assert.Null(await _store.FindTokenAsync("pw-1", None));
+        Assert.NotNull(await _store.FindTokenAsync("pw-2", None));
+
+        // A disabled user's password is not set (a disable that raced the change stays).
+        Assert.True(await _store.TryUpdateUserAsync(User("u2", "bob") with { Enabled = false }, None));
+        Assert.False(await _store.SetPasswordAndRevokeTokensAsync("u2", "other", None));
+        Assert.Equal("hash-u2", (await _store.FindUserAsync("u2", None))!.PasswordHash);
+        Assert.False(await _store.SetPasswordAndRevokeTokensAsync("missing", "x", None));
+    }
 }
