@@ -129,6 +129,7 @@ KURA_CONFORMANCE_IDENTITY=Keystone conformance tempest-keystone conformance/temp
 conformance service-token conformance/service-token.sh
 conformance load conformance/load.sh
 KURA_FUZZ_SECONDS=15 conformance fuzz scripts/fuzz.sh
+conformance allocations bench/allocations.sh
 
 echo "(logs in $LOGS)"
 echo "$passed passed, $failed failed, $skipped skipped"
