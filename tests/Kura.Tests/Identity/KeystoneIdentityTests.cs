@@ -74,6 +74,35 @@ public sealed class KeystoneIdentityTests(ShortCacheKeystoneHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_domain_scoped_keystone_token_is_refused_with_a_403_as_the_newest_glance_enforces_scope()
+    {
+        var account = await KeystoneServer.CreateAccountAsync("domain");
+        var admin = await KeystoneServer.AdminTokenAsync();
+        var reader = (await KeystoneServer.CallAsync(HttpMethod.Get, "roles?name=reader", admin, null))!["roles"]![0]!["id"]!.GetValue<string>();
+        await KeystoneServer.CallAsync(HttpMethod.Put, $"domains/default/users/{account.UserId}/roles/{reader}", admin, null);
+        using var http = new HttpClient();
+        // A StringContent: Keystone under uwsgi does not read a chunked body (PostAsJsonAsync streams one).
+        using var issued = await http.PostAsync($"{KeystoneServer.Url}/auth/tokens?nocatalog", new StringContent(new JsonObject
+        {
+            ["auth"] = new JsonObject
+            {
+                ["identity"] = new JsonObject
+                {
+                    ["methods"] = new JsonArray("password"),
+                    ["password"] = new JsonObject { ["user"] = new JsonObject { ["id"] = account.UserId, ["password"] = account.Password } },
+                },
+                ["scope"] = new JsonObject { ["domain"] = new JsonObject { ["id"] = "default" } },
+            },
+        }.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.True(issued.StatusCode == HttpStatusCode.Created, await issued.Content.ReadAsStringAsync());
+        var domainToken = issued.Headers.GetValues("X-Subject-Token").Single();
+        using var images = await Kura.SendAsync(HttpMethod.Get, "v2/images", domainToken);
+        Assert.Equal(HttpStatusCode.Forbidden, images.StatusCode);
+        Assert.Contains(global::Kura.Identity.TokenAuthentication.DomainScopeRefused, await images.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, await Kura.StatusAsync(HttpMethod.Get, "v2/images", account.Token));
+    }
+
+    [Fact]
     public async Task A_revoked_token_is_refused_once_the_cache_time_has_passed()
     {
         var account = await KeystoneServer.CreateAccountAsync("revoked");
