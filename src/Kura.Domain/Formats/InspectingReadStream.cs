@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kura.Domain.Blobs;
 
 namespace Kura.Domain.Formats;
@@ -7,11 +8,13 @@ namespace Kura.Domain.Formats;
 /// hands out, checks them against the declared disk format, and throws <see cref="ImageFormatException"/> as soon as
 /// the content is known to be another format or unsafe — early, once the head is complete, when it can; at the end
 /// of the stream otherwise (a VHD is recognised by its footer). Reading the end-of-stream marker is what finishes
-/// the check, so a consumer that only stores data after reading to the end never stores a refused image.
+/// the check, so a consumer that only stores data after reading to the end never stores a refused image. The head is
+/// a pooled buffer, returned on disposal (only its first bytes this stream wrote are ever read).
 /// </summary>
 public sealed class InspectingReadStream(Stream inner, string declaredFormat) : ReadOnlyStream
 {
-    private readonly byte[] _head = new byte[DiskFormatInspector.HeadBytes];
+    private const int HeadSize = DiskFormatInspector.HeadBytes;
+    private byte[]? _head = ArrayPool<byte>.Shared.Rent(HeadSize);
     private readonly byte[] _tail = new byte[DiskFormatInspector.TailBytes];
     private int _headLength;
     private byte[]? _window;
@@ -54,24 +57,24 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
                     tail[i] = _tail[(int)((_total - tailLength + i) % _tail.Length)];
                 }
 
-                Result = Check(DiskFormatInspector.Inspect(_head.AsSpan(0, _headLength), tail, _total, _window, _windowOffset));
+                Result = Check(DiskFormatInspector.Inspect(Head.AsSpan(0, _headLength), tail, _total, _window, _windowOffset));
             }
 
             return;
         }
 
         var headCompleted = false;
-        if (_headLength < _head.Length)
+        if (_headLength < HeadSize)
         {
-            var take = Math.Min(data.Length, _head.Length - _headLength);
-            data[..take].CopyTo(_head.AsSpan(_headLength));
+            var take = Math.Min(data.Length, HeadSize - _headLength);
+            data[..take].CopyTo(Head.AsSpan(_headLength));
             _headLength += take;
-            if (_headLength == _head.Length)
+            if (_headLength == HeadSize)
             {
                 headCompleted = true;
                 // The window lies beyond the head; this very read may already hold part of it (a read that
                 // crosses the head's end), so it is set up before this read's bytes are copied into it.
-                if (DiskFormatInspector.WindowFor(_head) is { } window && window.Offset >= _head.Length)
+                if (DiskFormatInspector.WindowFor(Head.AsSpan(0, HeadSize)) is { } window && window.Offset >= HeadSize)
                 {
                     _window = new byte[window.Length];
                     _windowOffset = window.Offset;
@@ -100,12 +103,24 @@ public sealed class InspectingReadStream(Stream inner, string declaredFormat) : 
         _total += data.Length;
         if (headCompleted)
         {
-            var early = DiskFormatInspector.Inspect(_head, [], null);
+            var early = DiskFormatInspector.Inspect(Head.AsSpan(0, HeadSize), [], null);
             if (early.Format != "raw")
             {
                 Check(early);
             }
         }
+    }
+
+    private byte[] Head => _head ?? throw new ObjectDisposedException(nameof(InspectingReadStream));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _head, null) is { } head)
+        {
+            ArrayPool<byte>.Shared.Return(head);
+        }
+
+        base.Dispose(disposing);
     }
 
     private InspectionResult Check(InspectionResult result)
