@@ -240,7 +240,7 @@ public sealed class IdentityAdminService(IdentityService identity)
 
                     foreach (var member in await Store.ListGroupMembersAsync(a.ActorId, ct))
                     {
-                        found.Add((a with { ActorId = member.Id, Kind = a.OnDomain ? AssignmentKind.UserDomain : AssignmentKind.UserProject }, a.ActorId));
+                        found.Add((a.ForMember(member.Id), a.ActorId));
                     }
                 }
 

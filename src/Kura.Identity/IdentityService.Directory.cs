@@ -111,15 +111,7 @@ public sealed partial class IdentityService
         }
     }
 
-    internal async Task DeleteProjectAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteProjectAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("project", id);
-        }
-    }
+    internal Task DeleteProjectAsync(string id, CancellationToken ct) => DeleteAsync(store.DeleteProjectAsync(id, ct), () => NotFound("project", id));
 
     internal async Task<User> CreateUserAsync(string name, string? domainId, string? password, string? defaultProjectId, string? email, string? description, bool enabled, CancellationToken ct)
     {
@@ -178,15 +170,7 @@ public sealed partial class IdentityService
         return updated;
     }
 
-    internal async Task DeleteUserAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteUserAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("user", id);
-        }
-    }
+    internal Task DeleteUserAsync(string id, CancellationToken ct) => DeleteAsync(store.DeleteUserAsync(id, ct), () => NotFound("user", id));
 
     internal async Task<Role> CreateRoleAsync(string name, string? description, CancellationToken ct)
     {
@@ -197,15 +181,7 @@ public sealed partial class IdentityService
             : throw Conflict("role", $"Duplicate entry found with name {name}.");
     }
 
-    internal async Task DeleteRoleAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteRoleAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("role", id);
-        }
-    }
+    internal Task DeleteRoleAsync(string id, CancellationToken ct) => DeleteAsync(store.DeleteRoleAsync(id, ct), () => NotFound("role", id));
 
     internal async Task GrantAsync(RoleAssignment a, CancellationToken ct)
     {
@@ -239,25 +215,15 @@ public sealed partial class IdentityService
     internal async Task<bool> HasGrantAsync(RoleAssignment a, CancellationToken ct)
     {
         await RequireAssignmentPartiesAsync(a, ct);
-        var filter = new AssignmentFilter(a.ToGroup ? null : a.ActorId, a.OnDomain ? null : a.TargetId, a.RoleId)
-        {
-            GroupId = a.ToGroup ? a.ActorId : null,
-            DomainId = a.OnDomain ? a.TargetId : null,
-        };
-        return (await store.ListAssignmentsAsync(filter, ct)).Count > 0;
+        return (await store.ListAssignmentsAsync(a.Filter(a.RoleId), ct)).Count > 0;
     }
 
     /// <summary>The roles granted directly by assignments of <paramref name="a"/>'s kind, actor and target (its role ignored).</summary>
     internal async Task<IReadOnlyList<Role>> ListGrantedRolesAsync(RoleAssignment a, CancellationToken ct)
     {
         await RequireAssignmentPartiesAsync(a with { RoleId = string.Empty }, ct);
-        var filter = new AssignmentFilter(a.ToGroup ? null : a.ActorId, a.OnDomain ? null : a.TargetId, null)
-        {
-            GroupId = a.ToGroup ? a.ActorId : null,
-            DomainId = a.OnDomain ? a.TargetId : null,
-        };
         var roles = new List<Role>();
-        foreach (var found in await store.ListAssignmentsAsync(filter, ct))
+        foreach (var found in await store.ListAssignmentsAsync(a.Filter(null), ct))
         {
             if (await store.FindRoleAsync(found.RoleId, ct) is { } role)
             {
@@ -325,15 +291,7 @@ public sealed partial class IdentityService
             : throw Conflict("group", $"Duplicate entry found with name {name}.");
     }
 
-    internal async Task DeleteGroupAsync(string id, CancellationToken ct)
-    {
-        var deleted = await store.DeleteGroupAsync(id, ct);
-        ForgetValidatedTokens();
-        if (!deleted)
-        {
-            throw NotFound("group", id);
-        }
-    }
+    internal Task DeleteGroupAsync(string id, CancellationToken ct) => DeleteAsync(store.DeleteGroupAsync(id, ct), () => NotFound("group", id));
 
     /// <summary>Adds a user to a group; as Keystone, only a user of the group's domain may join it.</summary>
     internal async Task AddGroupMemberAsync(string groupId, string userId, CancellationToken ct)
@@ -385,7 +343,7 @@ public sealed partial class IdentityService
         CheckName(name, "application_credential");
         if (expiresAt is { } expires && expires <= clock.GetUtcNow())
         {
-            throw KuraException.BadRequest("The 'expires_at' must not be before now. " + Malformed);
+            throw KuraException.BadRequest("The 'expires_at' must not be before now. " + MalformedTail);
         }
 
         if (secret is { Length: 0 or > 4096 })
@@ -424,17 +382,21 @@ public sealed partial class IdentityService
             : throw Conflict("application_credential", $"Duplicate entry found with name {name}.");
     }
 
-    internal async Task DeleteApplicationCredentialAsync(string id, CancellationToken ct)
+    internal Task DeleteApplicationCredentialAsync(string id, CancellationToken ct) => DeleteAsync(store.DeleteApplicationCredentialAsync(id, ct), () => ApplicationCredentialNotFound(id));
+
+    /// <summary>A delete that may take access away: every validated token is forgotten; Keystone's 404 when there was nothing.</summary>
+    private async Task DeleteAsync(Task<bool> delete, Func<KuraException> notFound)
     {
-        var deleted = await store.DeleteApplicationCredentialAsync(id, ct);
+        var deleted = await delete;
         ForgetValidatedTokens();
         if (!deleted)
         {
-            throw ApplicationCredentialNotFound(id);
+            throw notFound();
         }
     }
 
     public static KuraException ApplicationCredentialNotFound(string id) => KuraException.NotFound($"Could not find Application Credential: {id}.");
 
-    private const string Malformed = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
+    /// <summary>The sentence Keystone ends every 400 about a malformed request with.</summary>
+    public const string MalformedTail = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
 }

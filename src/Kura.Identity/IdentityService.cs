@@ -271,33 +271,24 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
             : null;
 
     /// <summary>The enabled and disabled projects <paramref name="userId"/> holds any role on, directly or through a group.</summary>
-    public async Task<IReadOnlyList<Project>> ProjectsOfAsync(string userId, CancellationToken ct)
-    {
-        var projects = new List<Project>();
-        foreach (var projectId in (await EffectiveAssignmentsAsync(userId, ct)).Where(a => !a.Assignment.OnDomain).Select(a => a.Assignment.TargetId).Distinct())
-        {
-            if (await store.FindProjectAsync(projectId, ct) is { } project)
-            {
-                projects.Add(project);
-            }
-        }
-
-        return projects;
-    }
+    public Task<IReadOnlyList<Project>> ProjectsOfAsync(string userId, CancellationToken ct) => TargetsOfAsync(userId, onDomain: false, store.FindProjectAsync, ct);
 
     /// <summary>The domains <paramref name="userId"/> holds any role on, directly or through a group.</summary>
-    public async Task<IReadOnlyList<IdentityDomain>> DomainsOfAsync(string userId, CancellationToken ct)
+    public Task<IReadOnlyList<IdentityDomain>> DomainsOfAsync(string userId, CancellationToken ct) => TargetsOfAsync(userId, onDomain: true, store.FindDomainAsync, ct);
+
+    private async Task<IReadOnlyList<T>> TargetsOfAsync<T>(string userId, bool onDomain, Func<string, CancellationToken, Task<T?>> find, CancellationToken ct)
+        where T : class
     {
-        var domains = new List<IdentityDomain>();
-        foreach (var domainId in (await EffectiveAssignmentsAsync(userId, ct)).Where(a => a.Assignment.OnDomain).Select(a => a.Assignment.TargetId).Distinct())
+        var targets = new List<T>();
+        foreach (var id in (await EffectiveAssignmentsAsync(userId, ct)).Where(a => a.Assignment.OnDomain == onDomain).Select(a => a.Assignment.TargetId).Distinct())
         {
-            if (await store.FindDomainAsync(domainId, ct) is { } domain)
+            if (await find(id, ct) is { } target)
             {
-                domains.Add(domain);
+                targets.Add(target);
             }
         }
 
-        return domains;
+        return targets;
     }
 
     /// <summary>
@@ -311,7 +302,7 @@ public sealed partial class IdentityService(IIdentityStore store, IdentityOption
         {
             foreach (var a in await store.ListAssignmentsAsync(new AssignmentFilter(null, null, null) { GroupId = group.Id }, ct))
             {
-                result.Add((a with { ActorId = userId, Kind = a.OnDomain ? AssignmentKind.UserDomain : AssignmentKind.UserProject }, group.Id));
+                result.Add((a.ForMember(userId), group.Id));
             }
         }
 

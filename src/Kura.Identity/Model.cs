@@ -43,6 +43,18 @@ public sealed record RoleAssignment(string ActorId, string TargetId, string Role
 
     public bool OnDomain => Kind is AssignmentKind.UserDomain or AssignmentKind.GroupDomain;
 
+    /// <summary>A group's assignment as it counts for one member (Keystone's <c>effective</c>).</summary>
+    public RoleAssignment ForMember(string userId) =>
+        this with { ActorId = userId, Kind = OnDomain ? AssignmentKind.UserDomain : AssignmentKind.UserProject };
+
+    /// <summary>The filter that matches this assignment's kind, actor and target, with <paramref name="roleId"/> (null: any role).</summary>
+    public AssignmentFilter Filter(string? roleId) =>
+        new(ToGroup ? null : ActorId, OnDomain ? null : TargetId, roleId)
+        {
+            GroupId = ToGroup ? ActorId : null,
+            DomainId = OnDomain ? TargetId : null,
+        };
+
     public static RoleAssignment Of(bool toGroup, string actorId, bool onDomain, string targetId, string roleId) =>
         new(actorId, targetId, roleId, (toGroup, onDomain) switch
         {

@@ -15,6 +15,8 @@ public sealed class RelationalIdentityStore(RelationalDatabase db) : IIdentitySt
 
     private const string ProjectColumns = "id, name, domain_id, description, enabled, appkey";
     private const string UserColumns = "id, name, domain_id, enabled, default_project_id, email, description, password_hash, failed_auth_count, failed_auth_at";
+    private string RevokeUserTokens => $"UPDATE tokens SET revoked = {_d.True} WHERE user_id = @a";
+
     private const string TokenColumns = "digest, user_id, project_id, methods, issued_at, expires_at, audit_ids, domain_id, app_cred_id";
 
     public Task<IdentityDomain?> FindDomainAsync(string id, CancellationToken ct) =>
@@ -84,7 +86,7 @@ public sealed class RelationalIdentityStore(RelationalDatabase db) : IIdentitySt
             return false;
         }
 
-        await session.Command($"UPDATE tokens SET revoked = {_d.True} WHERE user_id = @a", tx).BindPositional([userId]).ExecuteNonQueryAsync(ct);
+        await session.Command(RevokeUserTokens, tx).BindPositional([userId]).ExecuteNonQueryAsync(ct);
         if (_d.IdentityChanged is { } notice)
         {
             // Delivered at commit, so no node forgets before the revocation is visible.
@@ -334,7 +336,7 @@ public sealed class RelationalIdentityStore(RelationalDatabase db) : IIdentitySt
         await ChangeAsync($"UPDATE tokens SET revoked = {_d.True} WHERE digest = @a AND revoked = {_d.False}", ct, digest) > 0;
 
     public Task RevokeTokensOfUserAsync(string userId, CancellationToken ct) =>
-        ChangeAsync($"UPDATE tokens SET revoked = {_d.True} WHERE user_id = @a", ct, userId);
+        ChangeAsync(RevokeUserTokens, ct, userId);
 
     public Task<int> DeleteExpiredTokensAsync(DateTimeOffset before, CancellationToken ct) =>
         ExecuteAsync("DELETE FROM tokens WHERE expires_at < @a", ct, Micros.From(before));

@@ -306,5 +306,5 @@ public static class IdentityApi
 
     internal static KuraException Malformed(string field) => KuraException.BadRequest($"Expecting to find {field} in the request. {MalformedTail}");
 
-    internal const string MalformedTail = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
+    internal const string MalformedTail = IdentityService.MalformedTail;
 }
