@@ -5,7 +5,8 @@
 # the HTTP integration suite again with PostgreSQL as the metadata backend; the dashboard's HTTP and browser tests;
 # the openstack CLI scenario (also with image data in Swift and through S3) and the glance CLI scenario; Tempest's
 # image tests on SQLite and on PostgreSQL; the openstack CLI scenario and Tempest again with Kura behind a real
-# Keystone; service tokens through keystoneauth's wrapper on both identities; a 30-second mixed load test at 64
+# Keystone; service tokens through keystoneauth's wrapper on both identities; Kura's metrics in a real Prometheus with
+# the alerting rules of deploy/ (conformance/prometheus.sh); a 30-second mixed load test at 64
 # connections; 15 seconds of afl-fuzz on each parser target (scripts/fuzz.sh). Installs what the suites need from Debian's packages (run as root, as CI does), starts a throw-away
 # PostgreSQL 15 (scripts/postgres.sh), a Swift 2.30 all-in-one with tempauth and s3api (scripts/swift.sh) and a
 # Keystone 22 (scripts/keystone.sh) on loopback, and builds in Release.
@@ -21,6 +22,8 @@ command -v tempest >/dev/null 2>&1 || need+=(tempest)
 command -v glance >/dev/null 2>&1 || need+=(python3-glanceclient)
 command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# conformance/prometheus.sh: a real Prometheus scrapes Kura; promtool checks deploy/prometheus.
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 # The fuzzers (scripts/fuzz.sh): afl-fuzz, and xorriso for an ISO seed.
 command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
 command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
@@ -127,6 +130,7 @@ KURA_CONFORMANCE_DATABASE=Postgres conformance tempest-postgres conformance/temp
 KURA_CONFORMANCE_IDENTITY=Keystone conformance openstack-cli-keystone conformance/openstack-cli.sh
 KURA_CONFORMANCE_IDENTITY=Keystone conformance tempest-keystone conformance/tempest.sh
 conformance service-token conformance/service-token.sh
+conformance prometheus conformance/prometheus.sh
 conformance load conformance/load.sh
 KURA_FUZZ_SECONDS=15 conformance fuzz scripts/fuzz.sh
 conformance allocations bench/allocations.sh

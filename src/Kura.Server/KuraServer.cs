@@ -14,6 +14,7 @@ using Kura.Identity;
 using Kura.Identity.Keystone;
 using Kura.Server.Cluster;
 using Kura.Server.Imports;
+using Kura.Server.Telemetry;
 using Kura.Storage.Postgres;
 using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
@@ -45,6 +46,10 @@ public static class KuraServer
         AddIfSet(kuraEnvironment, "DataDirectory", "KURA_DATA_DIR");
         AddIfSet(kuraEnvironment, "Identity:AdminPassword", "KURA_ADMIN_PASSWORD");
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = kuraEnvironment });
+
+        // Under systemd (deploy/systemd/kura.service, Type=notify): readiness once start-up work is done, journal-style
+        // log lines. Does nothing elsewhere.
+        builder.Host.UseSystemd();
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -162,6 +167,9 @@ public static class KuraServer
                 throw new InvalidOperationException($"Unknown Blobs:Type '{blobs.Type}'. Supported: {string.Join(", ", BlobOptions.Types)}.");
         }
 
+        services.TraceBlobStore(blobs.Type);
+        services.AddKuraTelemetry(builder.Configuration, postgres: database.Type == "Postgres");
+
         services.AddSingleton<ImageDataWriter>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<MetadefService>();
@@ -176,6 +184,7 @@ public static class KuraServer
         services.AddSingleton<Kura.Api.Operations.KuraMetrics>();
         services.AddPasswordRateLimit();
         services.AddKuraCors();
+        services.AddSingleton<RecoveryCounters>();
         services.AddSingleton<RecoveryService>();
         services.AddHostedService<ClusterHeartbeat>();
         services.AddDashboard();

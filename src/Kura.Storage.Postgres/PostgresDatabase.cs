@@ -46,7 +46,7 @@ public sealed partial class PostgresDatabase : RelationalDatabase, IAsyncDisposa
     public override SqlDialect Dialect { get; } = SqlDialect.Postgres(
         ex => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }, PostgresChangeListener.Channel);
 
-    public override async ValueTask<RelationalSession> SessionAsync(CancellationToken ct) => new PostgresSession(await OpenAsync(ct));
+    protected override async ValueTask<RelationalSession> OpenSessionAsync(CancellationToken ct) => new PostgresSession(await OpenAsync(ct));
 
     /// <summary>A connection outside the pool's normal use, for LISTEN.</summary>
     internal NpgsqlConnection CreateConnection() => _source.CreateConnection();

@@ -21,7 +21,8 @@ public sealed class PostgresSession(NpgsqlConnection connection) : RelationalSes
 
     public override async Task<DbTransaction> BeginTransactionAsync(CancellationToken ct) => await connection.BeginTransactionAsync(ct);
 
-    public override async ValueTask DisposeAsync()
+    /// <summary>Npgsql traces each command itself (Npgsql.OpenTelemetry), so no statement is recorded here.</summary>
+    protected override async ValueTask CloseAsync()
     {
         foreach (var cmd in _commands)
         {

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 
 namespace Kura.Storage.Relational;
 
@@ -10,10 +11,36 @@ namespace Kura.Storage.Relational;
 /// </summary>
 public abstract class RelationalDatabase
 {
+    /// <summary>The <see cref="ActivitySource"/> of the units of work: one span per session, while anyone listens.</summary>
+    public const string ActivitySourceName = "Kura.Storage";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+
     public abstract SqlDialect Dialect { get; }
 
-    /// <summary>An open connection for one unit of work; disposing it gives the connection back.</summary>
-    public abstract ValueTask<RelationalSession> SessionAsync(CancellationToken ct);
+    /// <summary>
+    /// An open connection for one unit of work; disposing it gives the connection back. Traced as one client span
+    /// (<c>db.system.name</c> the dialect's) from the open to the dispose, when a tracer listens.
+    /// </summary>
+    public async ValueTask<RelationalSession> SessionAsync(CancellationToken ct)
+    {
+        var span = Source.StartActivity(Dialect.SystemName, ActivityKind.Client);
+        span?.SetTag("db.system.name", Dialect.SystemName);
+        try
+        {
+            var session = await OpenSessionAsync(ct);
+            session.Span = span;
+            return session;
+        }
+        catch (Exception ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            span?.Dispose();
+            throw;
+        }
+    }
+
+    protected abstract ValueTask<RelationalSession> OpenSessionAsync(CancellationToken ct);
 }
 
 /// <summary>
@@ -22,11 +49,35 @@ public abstract class RelationalDatabase
 /// </summary>
 public abstract class RelationalSession : IAsyncDisposable
 {
+    /// <summary>This unit of work's span, or null when nobody traces.</summary>
+    internal Activity? Span { get; set; }
+
     public abstract DbCommand Command(string sql, DbTransaction? tx = null);
 
     public abstract Task<DbTransaction> BeginTransactionAsync(CancellationToken ct);
 
-    public abstract ValueTask DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CloseAsync();
+        }
+        finally
+        {
+            Span?.Dispose();
+            Span = null;
+        }
+    }
+
+    /// <summary>Gives the connection back (to the backend's pool, or closes it).</summary>
+    protected abstract ValueTask CloseAsync();
+
+    /// <summary>
+    /// Records a statement on the session's span (<c>db.query.text</c>), for a driver that traces none itself; the SQL
+    /// is Kura's own text, values travel as parameters and are never recorded.
+    /// </summary>
+    protected void RecordStatement(string sql) =>
+        Span?.AddEvent(new ActivityEvent("db.query", tags: new ActivityTagsCollection { ["db.query.text"] = sql }));
 }
 
 /// <summary>
@@ -38,6 +89,9 @@ public sealed class SqlDialect
     private SqlDialect()
     {
     }
+
+    /// <summary>The database's name in OpenTelemetry's conventions (<c>db.system.name</c>): <c>sqlite</c>, <c>postgresql</c>.</summary>
+    public required string SystemName { get; init; }
 
     /// <summary>The literals of a boolean column (SQLite stores 0 and 1; its partial indexes name them so).</summary>
     public required string False { get; init; }
@@ -70,6 +124,7 @@ public sealed class SqlDialect
     /// <summary>SQLite: one writer, 0/1 booleans, JSON arrays for lists, no notifications.</summary>
     public static SqlDialect Sqlite(Func<Exception, bool> isUniqueViolation) => new()
     {
+        SystemName = "sqlite",
         False = "0",
         True = "1",
         NarrowSorts = true,
@@ -82,6 +137,7 @@ public sealed class SqlDialect
     /// <summary>PostgreSQL: real booleans, text arrays, its own top-N sort, NOTIFY on <paramref name="identityChannel"/>.</summary>
     public static SqlDialect Postgres(Func<Exception, bool> isUniqueViolation, string identityChannel) => new()
     {
+        SystemName = "postgresql",
         False = "FALSE",
         True = "TRUE",
         ArrayParameters = true,

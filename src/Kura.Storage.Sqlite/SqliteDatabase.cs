@@ -70,7 +70,7 @@ public sealed partial class SqliteDatabase : RelationalDatabase, IDisposable
     /// <summary>SQLITE_CONSTRAINT (19) is how SQLite reports a unique or primary-key violation.</summary>
     public override SqlDialect Dialect { get; } = SqlDialect.Sqlite(ex => ex is SqliteException { SqliteErrorCode: 19 });
 
-    public override async ValueTask<RelationalSession> SessionAsync(CancellationToken ct) => await RentAsync(ct);
+    protected override async ValueTask<RelationalSession> OpenSessionAsync(CancellationToken ct) => await RentAsync(ct);
 
     /// <summary>Borrows an open connection with its statement cache; disposing the session gives it back.</summary>
     public async ValueTask<SqliteSession> RentAsync(CancellationToken ct)

@@ -30,6 +30,7 @@ public sealed class SqliteSession : RelationalSession
     /// <summary>The prepared command for <paramref name="sql"/>, parameters cleared, enlisted in <paramref name="tx"/>.</summary>
     public override SqliteCommand Command(string sql, DbTransaction? tx = null)
     {
+        RecordStatement(sql);
         if (!_commands.TryGetValue(sql, out var cmd))
         {
             if (_commands.Count >= MaxStatements)
@@ -50,7 +51,7 @@ public sealed class SqliteSession : RelationalSession
     public override async Task<DbTransaction> BeginTransactionAsync(CancellationToken ct) =>
         await Connection.BeginTransactionAsync(ct);
 
-    public override ValueTask DisposeAsync()
+    protected override ValueTask CloseAsync()
     {
         _owner.Return(this);
         return ValueTask.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,8 @@ namespace Kura.Api.Common;
 /// <summary>
 /// Gives every request an OpenStack request id (<c>req-UUID</c>), or adopts a well-formed one the client sent in
 /// <c>X-Openstack-Request-ID</c> (as glanceclient does), returns it in <c>x-openstack-request-id</c>, and puts it
-/// in the logging scope of everything the request logs.
+/// in the logging scope of everything the request logs and on the request's span (<c>openstack.request_id</c>) when
+/// it is traced.
 /// </summary>
 public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
@@ -16,6 +18,7 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
     {
         var id = Adopt(ctx.Request.Headers[Header].ToString()) ?? "req-" + Guid.NewGuid();
         ctx.Items[Header] = id;
+        Activity.Current?.SetTag("openstack.request_id", id);
         ctx.Response.OnStarting(() =>
         {
             ctx.Response.Headers[Header] = id;

@@ -1,32 +1,67 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Kura.Domain.Cluster;
 
 namespace Kura.Api.Operations;
 
 /// <summary>
-/// The counters behind <c>/metrics</c>: requests and their latency per method, route template and status, bytes in
-/// and out, and uploads in flight. Lock-free counters; label sets are bounded by the route table.
+/// Kura's own instruments on the <see cref="MeterName"/> meter (System.Diagnostics.Metrics): requests and their
+/// latency per method, route template and status, bytes in and out, uploads in flight, list-page cache hits, the
+/// catalogue by status, and the process's memory. OpenTelemetry collects them (Kura.Server's telemetry) and its
+/// Prometheus exporter names them as before this meter existed: <c>kura_http_requests</c> becomes
+/// <c>kura_http_requests_total</c>, a histogram in seconds <c>…_seconds_bucket</c>, a size in bytes <c>…_bytes</c>.
+/// Label sets are bounded by the route table.
 /// </summary>
 public sealed class KuraMetrics
 {
-    /// <summary>Latency histogram bounds, in seconds (Prometheus' defaults).</summary>
+    public const string MeterName = "Kura";
+
+    /// <summary>Latency histogram bounds, in seconds (Prometheus' defaults, as before).</summary>
     private static readonly double[] Bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private readonly ConcurrentDictionary<(string Method, string Route, int Status), Counter> _requests = new();
-    private readonly ConcurrentDictionary<(string Method, string Route), Histogram> _latency = new();
+    /// <summary>Status codes boxed once, so a request's tags allocate nothing.</summary>
+    private static readonly object[] Codes = [.. Enumerable.Range(0, 600).Select(c => (object)c.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
     private long _bytesIn;
     private long _bytesOut;
-    private long _uploadsInFlight;
     private long _listCacheHits;
     private long _listCacheMisses;
+    private long _uploadsInFlight;
+    private volatile IReadOnlyDictionary<string, long> _imagesByStatus = new Dictionary<string, long>();
+    private volatile int _databaseUp = 1;
+
+    public KuraMetrics(IMeterFactory meters, RecoveryCounters recovery)
+    {
+        var meter = meters.Create(MeterName);
+        _requests = meter.CreateCounter<long>("kura_http_requests", description: "HTTP requests answered, by method, route template and status.");
+        _duration = meter.CreateHistogram("kura_http_request_duration", "s", "Time from the request's arrival to its last byte, by method and route template.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Bounds });
+        // Plain counters read at collection: an interlocked add per request, and every series exists from the start.
+        meter.CreateObservableCounter("kura_http_request_bytes", () => Interlocked.Read(ref _bytesIn), "By", "Bytes of request bodies read.");
+        meter.CreateObservableCounter("kura_http_response_bytes", () => Interlocked.Read(ref _bytesOut), "By", "Bytes of response bodies written.");
+        meter.CreateObservableCounter("kura_list_cache_requests", ListCache, description: "Image list pages served from the page cache (hit) or the database (miss).");
+        meter.CreateObservableGauge("kura_uploads_in_flight", () => UploadsInFlight, description: "Image uploads and stagings being received now.");
+        meter.CreateObservableGauge("kura_images", ImagesByStatus, description: "Images in the catalog (not deleted), by status, as of the last scrape of /metrics.");
+        meter.CreateObservableGauge("kura_database_up", () => _databaseUp, description: "1 when the database answered the last scrape of /metrics, else 0.");
+        meter.CreateObservableCounter("kura_recovery_passes", () => recovery.Passes, description: "Recovery passes this node ran for the cluster.");
+        meter.CreateObservableCounter("kura_recovery_requeued_images", () => recovery.Requeued, description: "Images a stopped node left in saving or importing, put back to queued.");
+        meter.CreateObservableCounter("kura_recovery_failed_tasks", () => recovery.TasksFailed, description: "Import tasks of stopped nodes marked failed.");
+        meter.CreateObservableCounter("kura_recovery_removed_blobs", () => recovery.Removed, description: "Stored data removed by recovery: objects no image points at, half-written uploads.");
+        meter.CreateObservableCounter("kura_cluster_heartbeat_failures", () => recovery.BeatsFailed, description: "Heartbeats (lease renewal and recovery) that failed, the database away.");
+        meter.CreateObservableGauge("dotnet_gc_heap", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By", "Managed heap size after the last collection.");
+        meter.CreateObservableGauge("dotnet_gc_committed", () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the garbage collector has committed.");
+        meter.CreateObservableGauge("process_resident_memory", ResidentBytes, "By", "Resident memory of this Kura process.");
+    }
 
     public long UploadsInFlight => Interlocked.Read(ref _uploadsInFlight);
 
     public void Record(string method, string route, int status, TimeSpan elapsed, long bytesIn, long bytesOut)
     {
-        Interlocked.Increment(ref _requests.GetOrAdd((method, route, status), _ => new Counter()).Value);
-        _latency.GetOrAdd((method, route), _ => new Histogram()).Observe(elapsed.TotalSeconds);
+        var code = status is >= 0 and < 600 ? Codes[status] : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _requests.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("code", code));
+        _duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("route", route));
         Interlocked.Add(ref _bytesIn, bytesIn);
         Interlocked.Add(ref _bytesOut, bytesOut);
     }
@@ -34,82 +69,35 @@ public sealed class KuraMetrics
     /// <summary>Counts a <c>GET /v2/images</c> answered from the page cache, or not.</summary>
     public void CountListPage(bool hit) => Interlocked.Increment(ref hit ? ref _listCacheHits : ref _listCacheMisses);
 
+    /// <summary>The catalogue's counts by status, read by the caller (an asynchronous database query) before a scrape.</summary>
+    public void SetImagesByStatus(IReadOnlyDictionary<string, long> counts)
+    {
+        _imagesByStatus = counts;
+        _databaseUp = 1;
+    }
+
+    /// <summary>The database did not answer a scrape's query: <c>kura_database_up</c> is 0 until it does.</summary>
+    public void DatabaseUnavailable() => _databaseUp = 0;
+
     public IDisposable UploadStarted()
     {
         Interlocked.Increment(ref _uploadsInFlight);
         return new Ended(this);
     }
 
-    /// <summary>The Prometheus text exposition (version 0.0.4) of everything counted, plus <paramref name="imagesByStatus"/>.</summary>
-    public string Render(IReadOnlyDictionary<string, long> imagesByStatus, long residentBytes)
+    private Measurement<long>[] ListCache() =>
+    [
+        new(Interlocked.Read(ref _listCacheHits), new KeyValuePair<string, object?>("result", "hit")),
+        new(Interlocked.Read(ref _listCacheMisses), new KeyValuePair<string, object?>("result", "miss")),
+    ];
+
+    private IEnumerable<Measurement<long>> ImagesByStatus() =>
+        _imagesByStatus.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("status", p.Key)));
+
+    private static long ResidentBytes()
     {
-        var text = new StringBuilder();
-        text.Append("# HELP kura_http_requests_total HTTP requests answered, by method, route template and status.\n# TYPE kura_http_requests_total counter\n");
-        foreach (var ((method, route, status), counter) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Method, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"kura_http_requests_total{{method=\"{method}\",route=\"{Escape(route)}\",code=\"{status}\"}} {Interlocked.Read(ref counter.Value)}\n");
-        }
-
-        text.Append("# HELP kura_http_request_duration_seconds Time from the request's arrival to its last byte, by method and route template.\n# TYPE kura_http_request_duration_seconds histogram\n");
-        foreach (var ((method, route), histogram) in _latency.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Method, StringComparer.Ordinal))
-        {
-            var labels = $"method=\"{method}\",route=\"{Escape(route)}\"";
-            long cumulative = 0;
-            for (var i = 0; i < Bounds.Length; i++)
-            {
-                cumulative += Interlocked.Read(ref histogram.Buckets[i]);
-                text.Append(CultureInfo.InvariantCulture, $"kura_http_request_duration_seconds_bucket{{{labels},le=\"{Bounds[i]}\"}} {cumulative}\n");
-            }
-
-            var count = Interlocked.Read(ref histogram.Count);
-            text.Append(CultureInfo.InvariantCulture, $"kura_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}\n");
-            text.Append(CultureInfo.InvariantCulture, $"kura_http_request_duration_seconds_sum{{{labels}}} {histogram.Sum:0.######}\n");
-            text.Append(CultureInfo.InvariantCulture, $"kura_http_request_duration_seconds_count{{{labels}}} {count}\n");
-        }
-
-        text.Append(CultureInfo.InvariantCulture, $"# HELP kura_http_request_bytes_total Bytes of request bodies read.\n# TYPE kura_http_request_bytes_total counter\nkura_http_request_bytes_total {Interlocked.Read(ref _bytesIn)}\n");
-        text.Append(CultureInfo.InvariantCulture, $"# HELP kura_http_response_bytes_total Bytes of response bodies written.\n# TYPE kura_http_response_bytes_total counter\nkura_http_response_bytes_total {Interlocked.Read(ref _bytesOut)}\n");
-        text.Append(CultureInfo.InvariantCulture, $"# HELP kura_uploads_in_flight Image uploads and stagings being received now.\n# TYPE kura_uploads_in_flight gauge\nkura_uploads_in_flight {UploadsInFlight}\n");
-        text.Append(CultureInfo.InvariantCulture, $"# HELP kura_list_cache_requests_total Image list pages served from the page cache (hit) or the database (miss).\n# TYPE kura_list_cache_requests_total counter\nkura_list_cache_requests_total{{result=\"hit\"}} {Interlocked.Read(ref _listCacheHits)}\nkura_list_cache_requests_total{{result=\"miss\"}} {Interlocked.Read(ref _listCacheMisses)}\n");
-        text.Append("# HELP kura_images Images in the catalog (not deleted), by status.\n# TYPE kura_images gauge\n");
-        foreach (var (status, count) in imagesByStatus.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"kura_images{{status=\"{Escape(status)}\"}} {count}\n");
-        }
-
-        var gc = GC.GetGCMemoryInfo();
-        text.Append(CultureInfo.InvariantCulture, $"# HELP dotnet_gc_heap_bytes Managed heap size after the last collection.\n# TYPE dotnet_gc_heap_bytes gauge\ndotnet_gc_heap_bytes {gc.HeapSizeBytes}\n");
-        text.Append(CultureInfo.InvariantCulture, $"# HELP dotnet_gc_committed_bytes Memory the garbage collector has committed.\n# TYPE dotnet_gc_committed_bytes gauge\ndotnet_gc_committed_bytes {gc.TotalCommittedBytes}\n");
-        text.Append(CultureInfo.InvariantCulture, $"# HELP process_resident_memory_bytes Resident memory of this Kura process.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {residentBytes}\n");
-        return text.ToString();
-    }
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    private sealed class Counter
-    {
-        public long Value;
-    }
-
-    private sealed class Histogram
-    {
-        public readonly long[] Buckets = new long[Bounds.Length];
-        public long Count;
-        private long _sumMicros;
-
-        public double Sum => Interlocked.Read(ref _sumMicros) / 1e6;
-
-        public void Observe(double seconds)
-        {
-            var i = Array.FindIndex(Bounds, b => seconds <= b);
-            if (i >= 0)
-            {
-                Interlocked.Increment(ref Buckets[i]);
-            }
-
-            Interlocked.Increment(ref Count);
-            Interlocked.Add(ref _sumMicros, (long)(seconds * 1e6));
-        }
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
     }
 
     private sealed class Ended(KuraMetrics metrics) : IDisposable

@@ -9,7 +9,7 @@ namespace Kura.Api.Operations;
 
 /// <summary>
 /// What operators and load balancers call: <c>/healthcheck</c> (as oslo.middleware's healthcheck answers: 200
-/// <c>OK</c>, or 503 with the reason) and <c>/metrics</c> (Prometheus text). Neither needs a token; expose them only
+/// <c>OK</c>, or 503 with the reason) and <c>/metrics</c> (Prometheus text, by OpenTelemetry's exporter). Neither needs a token; expose them only
 /// to the operator's network.
 /// </summary>
 public static class OperationsApi
@@ -17,7 +17,7 @@ public static class OperationsApi
     public static void MapOperations(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/healthcheck", [HttpMethods.Get, HttpMethods.Head], HealthAsync);
-        app.MapGet("/metrics", MetricsAsync);
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(RefreshCatalogueAsync), optionsName: null);
     }
 
     /// <summary>OK when the database answers (a read of the node leases, the smallest table).</summary>
@@ -34,19 +34,23 @@ public static class OperationsApi
         }
     }
 
-    private static async Task<IResult> MetricsAsync(KuraMetrics metrics, ImageService images, CancellationToken ct)
+    /// <summary>
+    /// Before OpenTelemetry's exporter collects, reads the catalogue's counts by status (a database query the
+    /// exporter's synchronous callbacks cannot make); a database that does not answer leaves the last counts.
+    /// </summary>
+    private static async Task RefreshCatalogueAsync(HttpContext ctx, RequestDelegate next)
     {
-        IReadOnlyDictionary<string, long> byStatus;
         try
         {
-            byStatus = await images.CountByStatusAsync(ct);
+            var counts = await ctx.RequestServices.GetRequiredService<ImageService>().CountByStatusAsync(ctx.RequestAborted);
+            ctx.RequestServices.GetRequiredService<KuraMetrics>().SetImagesByStatus(counts);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            byStatus = new Dictionary<string, long>();
+            // The scrape still answers (every other series is in memory), and says the database is away.
+            ctx.RequestServices.GetRequiredService<KuraMetrics>().DatabaseUnavailable();
         }
 
-        using var process = System.Diagnostics.Process.GetCurrentProcess();
-        return Results.Text(metrics.Render(byStatus, process.WorkingSet64), "text/plain; version=0.0.4; charset=utf-8");
+        await next(ctx);
     }
 }

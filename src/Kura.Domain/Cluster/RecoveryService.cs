@@ -18,8 +18,11 @@ public sealed partial class RecoveryService(
     ClusterNode node,
     ClusterOptions options,
     TimeProvider clock,
+    RecoveryCounters counters,
     ILogger<RecoveryService> logger)
 {
+    public RecoveryCounters Counters => counters;
+
     public const string JobName = "recovery";
 
     /// <summary>Stored keys checked against the catalogue per query by the orphan sweep.</summary>
@@ -68,6 +71,7 @@ public sealed partial class RecoveryService(
     /// <summary>One recovery pass; data written after <paramref name="olderThan"/> is never deleted.</summary>
     public async Task RecoverAsync(DateTimeOffset olderThan, CancellationToken ct)
     {
+        counters.PassRun();
         var live = await leases.ListLiveNodesAsync(clock.GetUtcNow(), ct);
         var busyImages = new HashSet<string>(StringComparer.Ordinal);
         var busyKeys = new HashSet<string>(StringComparer.Ordinal);
@@ -92,6 +96,7 @@ public sealed partial class RecoveryService(
         var failed = await tasks.FailUnfinishedAsync("The import was interrupted: the image service node running it stopped.", clock.GetUtcNow(), busyImages, ct);
         if (failed > 0)
         {
+            counters.TasksFailedBy(failed);
             LogTasksFailed(failed);
         }
 
@@ -116,6 +121,7 @@ public sealed partial class RecoveryService(
         var parts = await blobs.DeleteAbandonedUploadsAsync(busyKeys, olderThan, ct);
         if (parts > 0)
         {
+            counters.RemovedBy(parts);
             LogPartsRemoved(parts);
         }
     }
@@ -131,6 +137,7 @@ public sealed partial class RecoveryService(
         foreach (var key in keys.Where(k => !referenced.Contains(k)))
         {
             await blobs.DeleteAsync(key, ct);
+            counters.RemovedBy(1);
             LogOrphanRemoved(key);
         }
     }
@@ -144,6 +151,7 @@ public sealed partial class RecoveryService(
         image.UpdatedAt = clock.GetUtcNow();
         if (await images.TryUpdateAsync(image, image.Version, ct))
         {
+            counters.ImageRequeued();
             LogRecovered(image.Id, worker);
         }
     }

@@ -21,6 +21,7 @@ public sealed partial class ClusterHeartbeat(RecoveryService recovery, IOptions<
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                recovery.Counters.BeatFailed();
                 LogBeatFailed(ex.GetType().Name, ex.Message);
             }
         }

@@ -55,6 +55,27 @@ public sealed partial class OperationsTests(KuraHostFixture fixture) : IClassFix
         await WaitForAsync("kura_uploads_in_flight", v => v == 0);
     }
 
+    /// <summary>
+    /// Instruments come from each host's own meter factory, and OpenTelemetry's provider collects only its own: nodes
+    /// sharing a process (as the tests run them) never count each other's requests.
+    /// </summary>
+    [Fact]
+    public async Task Each_node_counts_only_its_own_requests()
+    {
+        const string series = "kura_http_requests_total{method=\"GET\",route=\"/healthcheck\",code=\"200\"}";
+        await using var other = await KuraHost.StartAsync();
+        var before = Value(await ScrapeAsync(), series);
+        for (var i = 0; i < 5; i++)
+        {
+            using var probe = await other.Http.GetAsync("healthcheck");
+            Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        }
+
+        using var scrape = await other.Http.GetAsync("metrics");
+        Assert.Equal(5, Value(await scrape.Content.ReadAsStringAsync(), series));
+        Assert.Equal(before, Value(await ScrapeAsync(), series));
+    }
+
     private async Task<string> ScrapeAsync()
     {
         using var response = await Kura.Http.GetAsync("metrics");
@@ -78,17 +99,5 @@ public sealed partial class OperationsTests(KuraHostFixture fixture) : IClassFix
         Assert.Fail($"{series} never reached the expected value");
     }
 
-    /// <summary>The value of one series in a scrape; 0 when absent.</summary>
-    private static double Value(string scrape, string series)
-    {
-        foreach (var line in scrape.Split('\n'))
-        {
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
-            {
-                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
-    }
+    private static double Value(string scrape, string series) => PrometheusText.Value(scrape, series);
 }

@@ -101,7 +101,7 @@ public sealed class DatabaseRestartTests
     }
 
     [Fact]
-    public async Task The_healthcheck_says_503_while_the_database_refuses_connections_and_OK_again_after()
+    public async Task The_healthcheck_and_metrics_say_the_database_is_away_while_it_refuses_connections_and_OK_again_after()
     {
         var (database, connectionString) = await PostgresServer.CreateDatabaseAsync();
         var data = Directory.CreateTempSubdirectory("kura-health-").FullName;
@@ -120,14 +120,25 @@ public sealed class DatabaseRestartTests
                 Assert.Equal("DATABASE UNAVAILABLE", await down.Content.ReadAsStringAsync());
             }
 
+            // /metrics still answers (for the alert of deploy/prometheus/kura-alerts.yml), with kura_database_up 0.
+            Assert.Equal(0, await DatabaseUpAsync(kura));
+
             await PostgresServer.ExecuteAsync($"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS true");
             using var back = await kura.Http.GetAsync("healthcheck");
             Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+            Assert.Equal(1, await DatabaseUpAsync(kura));
         }
         finally
         {
             await kura.DisposeAsync();
             await PostgresServer.DropDatabaseAsync(database);
         }
+    }
+
+    private static async Task<double> DatabaseUpAsync(KuraHost kura)
+    {
+        using var scrape = await kura.Http.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        return PrometheusText.Value(await scrape.Content.ReadAsStringAsync(), "kura_database_up");
     }
 }
