@@ -24,7 +24,7 @@ public static partial class SchemaMigrations
     /// <paramref name="assembly"/> whose version is not recorded; calls <paramref name="applied"/> after each one
     /// commits. Returns the schema version reached. A failing script is rolled back and stops the run (the ones
     /// before it stay applied) with an exception that names it. DbUp's own lines go to <paramref name="logger"/> at
-    /// Debug.
+    /// Debug. DbUp runs synchronously and takes no cancellation token: callers check theirs before calling.
     /// </summary>
     public static int Apply(
         UpgradeEngineBuilder builder, Assembly assembly, string prefix, SchemaJournalSql sql, ILogger logger, Action<int, string> applied)

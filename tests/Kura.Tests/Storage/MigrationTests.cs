@@ -82,19 +82,26 @@ public sealed class PostgresMigrationTests() : MigrationConformance(newest: 7, o
         });
     }
 
+    /// <remarks>
+    /// Without the advisory lock the two runs race on creating schema_migrations and the first scripts' tables; the
+    /// race was lost in about one run in three when the lock was taken out, hence five rounds, each on a new database.
+    /// </remarks>
     [Fact]
     public async Task Two_nodes_migrating_one_new_database_at_once_apply_each_script_once()
     {
-        var first = await OpenFixtureAsync(0);
-        var (name, _) = _opened[^1];
-        var second = Open(name);
+        for (var round = 0; round < 5; round++)
+        {
+            var first = await OpenFixtureAsync(0);
+            var second = Open(_opened[^1].Name);
 
-        var versions = await Task.WhenAll(first.MigrateAsync(None), second.MigrateAsync(None));
+            var versions = await Task.WhenAll(first.MigrateAsync(None), second.MigrateAsync(None));
 
-        Assert.Equal([Newest, Newest], versions);
-        Assert.Equal(Missing(0).Select(m => m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), await first.QueryAsync("SELECT version FROM schema_migrations ORDER BY version"));
-        var applied = Applied(first).Concat(Applied(second)).Order(StringComparer.Ordinal);
-        Assert.Equal(Missing(0).Select(Logged).Order(StringComparer.Ordinal), applied);
+            Assert.Equal([Newest, Newest], versions);
+            Assert.Equal(
+                Missing(0).Select(m => m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                await first.QueryAsync("SELECT version FROM schema_migrations ORDER BY version"));
+            Assert.Equal(Missing(0).Select(Logged).Order(StringComparer.Ordinal), Applied(first).Concat(Applied(second)).Order(StringComparer.Ordinal));
+        }
     }
 
     /// <summary>A second node's view of database <paramref name="name"/>: its own pool and logger.</summary>
