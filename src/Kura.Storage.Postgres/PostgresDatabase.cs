@@ -1,5 +1,5 @@
-using System.Data.Common;
-using System.Reflection;
+using DbUp;
+using DbUp.Postgresql;
 using Kura.Storage.Relational;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -8,7 +8,7 @@ namespace Kura.Storage.Postgres;
 
 /// <summary>
 /// The PostgreSQL database shared by every Kura node: one pooled <see cref="NpgsqlDataSource"/>, and the embedded,
-/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) applied in order under an advisory lock, so that nodes
+/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) applied in order by DbUp under an advisory lock, so that nodes
 /// starting together migrate once.
 /// </summary>
 public sealed partial class PostgresDatabase : RelationalDatabase, IAsyncDisposable
@@ -51,63 +51,46 @@ public sealed partial class PostgresDatabase : RelationalDatabase, IAsyncDisposa
     /// <summary>A connection outside the pool's normal use, for LISTEN.</summary>
     internal NpgsqlConnection CreateConnection() => _source.CreateConnection();
 
-    /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
+    /// <summary>
+    /// Applies, through DbUp, every embedded migration whose version <c>schema_migrations</c> lacks, each in its own
+    /// transaction, while this node holds the migration advisory lock on a connection of its own; returns the schema
+    /// version reached.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using (var setup = new NpgsqlCommand($"""
-            SELECT pg_advisory_lock({MigrationLock});
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    INTEGER PRIMARY KEY,
-                name       TEXT NOT NULL,
-                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-            );
-            """, connection))
+        await using var lockConnection = await OpenAsync(ct);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection))
         {
-            await setup.ExecuteNonQueryAsync(ct);
+            await take.ExecuteNonQueryAsync(ct);
         }
 
         try
         {
-            int current;
-            await using (var query = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", connection))
-            {
-                current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            foreach (var (version, name, sql) in SchemaMigrations.Embedded(typeof(PostgresDatabase).Assembly, "Kura.Storage.Postgres.Migrations."))
-            {
-                if (version <= current)
-                {
-                    continue;
-                }
-
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await using (var apply = new NpgsqlCommand(sql, connection, tx))
-                {
-                    await apply.ExecuteNonQueryAsync(ct);
-                }
-
-                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, name) VALUES (@v, @n)", connection, tx))
-                {
-                    record.Parameters.AddWithValue("v", version);
-                    record.Parameters.AddWithValue("n", name);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-                LogMigrated(version, name);
-                current = version;
-            }
-
-            return current;
+            ct.ThrowIfCancellationRequested();
+            return SchemaMigrations.Apply(
+                DeployChanges.To.PostgresqlDatabase(new PostgresqlConnectionManager(_source)),
+                typeof(PostgresDatabase).Assembly,
+                "Kura.Storage.Postgres.Migrations.",
+                Journal,
+                _logger,
+                LogMigrated);
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", connection);
+            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", lockConnection);
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
+
+    private static readonly SchemaJournalSql Journal = new(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )
+        """,
+        "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)");
 
     public ValueTask DisposeAsync() => _source.DisposeAsync();
 

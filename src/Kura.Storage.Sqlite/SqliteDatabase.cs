@@ -1,4 +1,5 @@
-using System.Reflection;
+using DbUp;
+using DbUp.Sqlite.Helpers;
 using Kura.Storage.Relational;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,7 @@ namespace Kura.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite file: opens pooled connections with the pragmas Kura relies on, and applies the embedded,
-/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) in order, each in its own transaction. Stores borrow a
+/// numbered migrations (<c>Migrations/NNNN_name.sql</c>) in order with DbUp, each in its own transaction. Stores borrow a
 /// <see cref="SqliteSession"/>: an open connection from Kura's own pool that keeps its prepared statements, so a
 /// hot query is parsed once per connection rather than once per request.
 /// </summary>
@@ -109,59 +110,28 @@ public sealed partial class SqliteDatabase : RelationalDatabase, IDisposable
         }
     }
 
-    /// <summary>Applies every migration newer than the database; returns the schema version reached.</summary>
+    /// <summary>
+    /// Applies, through DbUp, every embedded migration whose version <c>schema_migrations</c> lacks, each in its own
+    /// transaction; returns the schema version reached.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using (var setup = connection.CreateCommand())
+        await using (var wal = connection.CreateCommand())
         {
-            setup.CommandText = """
-                PRAGMA journal_mode = WAL;
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    INTEGER PRIMARY KEY,
-                    name       TEXT NOT NULL,
-                    applied_at TEXT NOT NULL
-                );
-                """;
-            await setup.ExecuteNonQueryAsync(ct);
+            // Outside any transaction, before DbUp opens one per script.
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            await wal.ExecuteNonQueryAsync(ct);
         }
 
-        var current = 0;
-        await using (var query = connection.CreateCommand())
-        {
-            query.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-            current = Convert.ToInt32(await query.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        foreach (var (version, name, sql) in SchemaMigrations.Embedded(typeof(SqliteDatabase).Assembly, "Kura.Storage.Sqlite.Migrations."))
-        {
-            if (version <= current)
-            {
-                continue;
-            }
-
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-            await using (var apply = connection.CreateCommand())
-            {
-                apply.Transaction = tx;
-                apply.CommandText = sql;
-                await apply.ExecuteNonQueryAsync(ct);
-            }
-
-            await using (var record = connection.CreateCommand())
-            {
-                record.Transaction = tx;
-                record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
-                record.Parameters.AddWithValue("$v", version);
-                record.Parameters.AddWithValue("$n", name);
-                record.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O"));
-                await record.ExecuteNonQueryAsync(ct);
-            }
-
-            await tx.CommitAsync(ct);
-            LogMigrated(version, name);
-            current = version;
-        }
+        ct.ThrowIfCancellationRequested();
+        var version = SchemaMigrations.Apply(
+            DeployChanges.To.SqliteDatabase(new SharedConnection(connection)),
+            typeof(SqliteDatabase).Assembly,
+            "Kura.Storage.Sqlite.Migrations.",
+            Journal,
+            _logger,
+            LogMigrated);
 
         // Refresh the planner's statistics where they are stale (cheap when nothing changed).
         await using (var optimize = connection.CreateCommand())
@@ -170,8 +140,19 @@ public sealed partial class SqliteDatabase : RelationalDatabase, IDisposable
             await optimize.ExecuteNonQueryAsync(ct);
         }
 
-        return current;
+        return version;
     }
+
+    private static readonly SchemaJournalSql Journal = new(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )
+        """,
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @applied_at)",
+        () => DateTimeOffset.UtcNow.ToString("O"));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]
     private partial void LogMigrated(int version, string name);
