@@ -48,6 +48,10 @@ token=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' "$AUTH_URL
 for i in 1 2 3; do
   curl -s -o /dev/null -H "X-Auth-Token: $token" -H 'Content-Type: application/json' "$BASE/v2/images" -d "{\"name\":\"prom-$i\"}"
 done
+# One upload, so the route selector of KuraUploadFailures can be checked against a real series.
+uploaded=$(curl -s -H "X-Auth-Token: $token" -H 'Content-Type: application/json' "$BASE/v2/images" -d '{"name":"prom-up","disk_format":"raw","container_format":"bare"}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+head -c 65536 /dev/urandom | curl -s -o /dev/null -X PUT -H "X-Auth-Token: $token" -H 'Content-Type: application/octet-stream' --data-binary @- "$BASE/v2/images/$uploaded/file"
 
 # Load for 12 s: the image list and one image's 404, so two routes and two codes have a rate.
 wrk -t2 -c8 -d12s -H "X-Auth-Token: $token" "$BASE/v2/images?limit=5" >"$PROM_DIR/wrk-list.log" 2>&1 &
@@ -80,7 +84,10 @@ if python3 -c "import sys; v=float('${p99:-nan}'); sys.exit(0 if 0 < v < 10 else
 else
   fail "the p99 latency of GET /v2/images from the histogram" "got [$p99]"
 fi
-check "kura_images counts the catalogue" 3 "$(value 'kura_images{status="queued"}')"
+check "kura_images counts the catalogue" "3 1" "$(value 'kura_images{status="queued"}') $(value 'kura_images{status="active"}')"
+# The selector of KuraUploadFailures, taken from the rules file, finds the upload's series.
+selector=$(grep -o 'kura_http_requests_total{method="PUT",route=~"[^"]*"' "$DEPLOY/prometheus/kura-alerts.yml")
+check "the upload rule's selector matches uploads" "1" "$(value "count(${selector}})")"
 check "kura_database_up" 1 "$(value 'kura_database_up')"
 rules=$(curl -s "$PROM/api/v1/rules" | python3 -c '
 import json,sys
