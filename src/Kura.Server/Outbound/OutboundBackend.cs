@@ -1,9 +1,9 @@
 namespace Kura.Server.Outbound;
 
 /// <summary>
-/// One backend Kura calls over HTTP: the name of its HttpClient and resilience pipeline (the <c>pipeline.name</c>
-/// tag of Polly's metrics), its configuration section under <c>Resilience</c>, the words an error uses for it, and
-/// its defaults.
+/// One backend Kura calls over HTTP: the name of its HttpClient (Polly's metrics tag its pipeline
+/// <c>pipeline.name={Name}-outbound</c>), its configuration section under <c>Resilience</c>, the words an error uses
+/// for it, and its defaults.
 /// </summary>
 public sealed record OutboundBackend(string Name, string Section, string Display, Action<ResilienceOptions> Defaults)
 {

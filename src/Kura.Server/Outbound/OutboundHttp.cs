@@ -25,6 +25,9 @@ namespace Kura.Server.Outbound;
 /// </summary>
 public static class OutboundHttp
 {
+    /// <summary>The pipeline under each backend's client: Polly tags its metrics <c>pipeline.name={backend}-outbound</c> (<c>swift-outbound</c>, …).</summary>
+    public const string PipelineName = "outbound";
+
     public static IHttpClientBuilder AddOutboundHttpClient(this IServiceCollection services, OutboundBackend backend, Action<SocketsHttpHandler, IServiceProvider>? configureHandler = null)
     {
         services.AddOptions<ResilienceOptions>(backend.Name)
@@ -48,7 +51,7 @@ public static class OutboundHttp
             // The pooled connections expire by themselves (PooledConnectionLifetime): no handler rotation needed.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler(() => new RejectionHandler(backend));
-        var pipeline = client.AddResilienceHandler(backend.Name, (pipeline, context) => Build(pipeline, backend, OptionsOf(context.ServiceProvider, backend)));
+        var pipeline = client.AddResilienceHandler(PipelineName, (pipeline, context) => Build(pipeline, backend, OptionsOf(context.ServiceProvider, backend)));
         if (backend.PerAuthority)
         {
             pipeline.SelectPipelineByAuthority();
