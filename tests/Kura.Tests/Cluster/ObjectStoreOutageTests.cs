@@ -38,7 +38,7 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
     {
         string[] storeArgs = store == "Swift" ? SwiftServer.SwiftArgs(_container) : SwiftServer.S3Args(_container);
         // The sweep every heartbeat fails while the store is away, so its circuit opens; a short break has it tried
-        // again by the time the proxy is back (proxy-start waits for tempauth).
+        // again soon after the proxy is back.
         var kura = _kura = await KuraHost.StartNodeAsync(Directory.CreateTempSubdirectory("kura-store-outage-").FullName, _connectionString,
             [.. storeArgs, "--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02",
                 "--Resilience:Swift:BreakDuration=00:00:00.500", "--Resilience:S3:BreakDuration=00:00:00.500"]);
@@ -71,6 +71,9 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         }
 
         await ServiceControl.SwiftAsync("proxy-start");
+        // A probe of the circuit may have failed just before the proxy was back: it is tried again after the break
+        // (0.5 s), and closes on the first call that succeeds (the sweep's, every 0.3 s).
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         using (var upload = await kura.UploadAsync(token, waiting, new ByteArrayContent(data)))
         {
             Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);
