@@ -25,7 +25,18 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly int _partSize;
     private readonly OnceUntilDone _bucket;
 
+    /// <summary>A store whose SDK makes its own HttpClients, with its default retries.</summary>
     public S3BlobStore(S3Options options)
+        : this(options, null, null)
+    {
+    }
+
+    /// <summary>
+    /// A store whose SDK sends through <paramref name="http"/> (the host's client, with a timeout and a circuit
+    /// breaker but no retry: the SDK knows which S3 calls are idempotent and replays its own content, and retries
+    /// <paramref name="maxErrorRetry"/> times; null keeps its default).
+    /// </summary>
+    public S3BlobStore(S3Options options, Func<HttpClient>? http, int? maxErrorRetry)
     {
         _options = options;
         _partSize = checked((int)options.PartSize);
@@ -38,8 +49,20 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             // S3-compatible stores often lack the newer flexible checksums; MD5/ETag and SigV4 remain.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            Timeout = TimeSpan.FromMinutes(10),
         };
+        if (http is not null)
+        {
+            config.HttpClientFactory = new HostHttpClientFactory(http);
+        }
+        else
+        {
+            config.Timeout = TimeSpan.FromMinutes(10);
+        }
+
+        if (maxErrorRetry is { } retries)
+        {
+            config.MaxErrorRetry = retries;
+        }
         _s3 = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
 
@@ -304,6 +327,16 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         OperationCanceledException => !ct.IsCancellationRequested,
         _ => false,
     };
+
+    /// <summary>The host's HttpClient for the SDK, which keeps it for the store's life (the host's handler pools the connections).</summary>
+    private sealed class HostHttpClientFactory(Func<HttpClient> http) : HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => http();
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+    }
 
     /// <summary>A GetObject body that disposes its response with it.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : ReadOnlyStream

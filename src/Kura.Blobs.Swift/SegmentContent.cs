@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Net;
 using System.Runtime.ExceptionServices;
+using Kura.Domain.Blobs;
 
 namespace Kura.Blobs.Swift;
 
 /// <summary>
 /// The body of one segment: <paramref name="prefix"/>, then the source up to <paramref name="limit"/> bytes in
-/// all, through one pooled buffer; no length, so it goes out with chunked transfer.
+/// all, through one pooled buffer; no length, so it goes out with chunked transfer. Being an
+/// <see cref="IStreamedBody"/>, the outbound pipeline sends it again only if none of it was read.
 /// </summary>
-internal sealed class SegmentContent(ReadOnlyMemory<byte> prefix, Stream source, long limit) : HttpContent
+internal sealed class SegmentContent(ReadOnlyMemory<byte> prefix, Stream source, long limit) : HttpContent, IStreamedBody
 {
     private const int BufferSize = 1 << 20;
 
@@ -20,6 +22,8 @@ internal sealed class SegmentContent(ReadOnlyMemory<byte> prefix, Stream source,
     public bool Started { get; private set; }
 
     public ExceptionDispatchInfo? SourceError { get; private set; }
+
+    public bool SourceFailed => SourceError is not null;
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);

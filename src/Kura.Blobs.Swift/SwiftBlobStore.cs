@@ -32,13 +32,23 @@ public sealed class SwiftBlobStore : IBlobStore, IDisposable
     private readonly string _segments;
     private readonly OnceUntilDone _containers;
 
+    /// <summary>A store over a plain HttpClient of <paramref name="handler"/> (a pooled <see cref="SocketsHttpHandler"/> by default): no retries, no circuit breaker.</summary>
     public SwiftBlobStore(SwiftOptions options, HttpMessageHandler? handler = null)
+        : this(options, new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.None })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        })
+    {
+    }
+
+    /// <summary>A store over <paramref name="http"/>, as the host builds it (IHttpClientFactory, with the outbound resilience pipeline); the store disposes it.</summary>
+    public SwiftBlobStore(SwiftOptions options, HttpClient http)
     {
         _options = options;
         _container = options.Container;
         _segments = options.SegmentContainerName;
         _containers = new OnceUntilDone(CreateContainersAsync);
-        _client = new SwiftClient(options, handler);
+        _client = new SwiftClient(options, http);
     }
 
     public string Container => _container;

@@ -9,7 +9,8 @@ namespace Kura.Blobs.Swift;
 
 /// <summary>
 /// Swift's v1 API over one <see cref="HttpClient"/>: authentication (tempauth or Keystone, again once on a 401),
-/// requests relative to the storage URL, container listings, and the mapping of Swift's errors.
+/// requests relative to the storage URL, container listings, and the mapping of Swift's errors. Retrying transient
+/// failures is the client's handlers' (Kura.Server's outbound pipeline), not this class's.
 /// </summary>
 internal sealed class SwiftClient : IDisposable
 {
@@ -18,13 +19,15 @@ internal sealed class SwiftClient : IDisposable
     private readonly SemaphoreSlim _authLock = new(1, 1);
     private Session? _session;
 
-    public SwiftClient(SwiftOptions options, HttpMessageHandler? handler)
+    /// <summary>
+    /// Over <paramref name="http"/>, whose handlers bound each request (the host's outbound pipeline: timeouts, retries
+    /// of what is safe to repeat, a circuit breaker); its <see cref="HttpClient.Timeout"/> should be infinite, since a
+    /// segment PUT lasts as long as the upload.
+    /// </summary>
+    public SwiftClient(SwiftOptions options, HttpClient http)
     {
         _options = options;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.None })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        _http = http;
     }
 
     public void Dispose() => _http.Dispose();

@@ -14,15 +14,14 @@ using Kura.Identity;
 using Kura.Identity.Keystone;
 using Kura.Server.Cluster;
 using Kura.Server.Imports;
+using Kura.Server.Outbound;
 using Kura.Server.Telemetry;
 using Kura.Storage.Postgres;
 using Kura.Storage.Relational;
 using Kura.Storage.Sqlite;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.Memory;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
 
 namespace Kura.Server;
 
@@ -155,12 +154,15 @@ public static class KuraServer
                 break;
             case "Swift":
                 services.AddOptions<SwiftOptions>().BindConfiguration(SwiftOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-                services.AddSingleton(sp => new SwiftBlobStore(sp.GetRequiredService<IOptions<SwiftOptions>>().Value));
+                services.AddOutboundHttpClient(OutboundBackend.Swift);
+                services.AddSingleton(sp => new SwiftBlobStore(sp.GetRequiredService<IOptions<SwiftOptions>>().Value, OutboundClient(sp, OutboundBackend.Swift)));
                 services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<SwiftBlobStore>());
                 break;
             case "S3":
                 services.AddOptions<S3Options>().BindConfiguration(S3Options.Section).ValidateDataAnnotations().ValidateOnStart();
-                services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<S3Options>>().Value));
+                services.AddOutboundHttpClient(OutboundBackend.S3);
+                services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<S3Options>>().Value,
+                    () => OutboundClient(sp, OutboundBackend.S3), sp.GetRequiredService<IOptionsMonitor<ResilienceOptions>>().Get(OutboundBackend.S3.Name).MaxRetries));
                 services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
                 break;
             default:
@@ -174,7 +176,8 @@ public static class KuraServer
         services.AddSingleton<ImageService>();
         services.AddSingleton<MetadefService>();
         services.AddSingleton<ImportService>();
-        services.AddSingleton<IWebFetcher, HttpWebFetcher>();
+        services.AddOutboundHttpClient(OutboundBackend.WebDownload, (handler, sp) => HttpWebFetcher.ConfigureHandler(handler, sp.GetRequiredService<ImportOptions>()));
+        services.AddSingleton<IWebFetcher>(sp => new HttpWebFetcher(sp.GetRequiredService<ImportOptions>(), () => OutboundClient(sp, OutboundBackend.WebDownload)));
         services.AddSingleton<ImportScheduler>();
         services.AddSingleton<IImportScheduler>(sp => sp.GetRequiredService<ImportScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<ImportScheduler>());
@@ -197,8 +200,8 @@ public static class KuraServer
 
     /// <summary>
     /// Who issues and checks tokens (<c>Identity:Type</c>): Kura's own identity, or the cloud's Keystone reached through
-    /// a pooled HttpClient whose handler retries transient failures (refused connections, 5xx) twice, quickly, within
-    /// <see cref="KeystoneOptions.Timeout"/>.
+    /// the <c>keystone</c> outbound client (<c>Resilience:Keystone</c>: quick retries of transient failures, a circuit
+    /// breaker), each call within <see cref="KeystoneOptions.Timeout"/>.
     /// </summary>
     private static void AddTokenAuthority(IServiceCollection services, IConfiguration configuration)
     {
@@ -211,21 +214,15 @@ public static class KuraServer
 
         services.AddOptions<KeystoneOptions>().BindConfiguration(KeystoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<KeystoneOptions>>().Value);
-        services.AddHttpClient(KeystoneClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler(KeystoneClientName, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = 2,
-                Delay = TimeSpan.FromMilliseconds(100),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-            }));
+        services.AddOutboundHttpClient(OutboundBackend.Keystone);
         services.AddSingleton(sp => new KeystoneClient(
-            () => sp.GetRequiredService<IHttpClientFactory>().CreateClient(KeystoneClientName),
+            () => OutboundClient(sp, OutboundBackend.Keystone),
             sp.GetRequiredService<KeystoneOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeystoneClient>>()));
         services.AddSingleton<ITokenAuthority, KeystoneTokenAuthority>();
     }
 
-    private const string KeystoneClientName = "keystone";
+    private static HttpClient OutboundClient(IServiceProvider sp, OutboundBackend backend) =>
+        sp.GetRequiredService<IHttpClientFactory>().CreateClient(backend.Name);
 
     /// <summary>Start-up work, in order: schema migrations, identity bootstrap, joining the cluster and recovering what stopped nodes left.</summary>
     public static async Task<BootstrapResult> InitializeAsync(WebApplication app, CancellationToken ct = default)

@@ -2,30 +2,27 @@ using System.Net;
 using System.Net.Sockets;
 using Kura.Domain;
 using Kura.Domain.Imports;
+using Kura.Server.Outbound;
 
 namespace Kura.Server.Imports;
 
 /// <summary>
 /// The web-download source: HTTP(S) through a handler whose connect step resolves the host itself and refuses
 /// addresses <see cref="ImportOptions"/> forbids, so DNS tricks cannot reach them. Redirects are followed by hand,
-/// each target filtered like the first.
+/// each target filtered like the first. The client is the host's (<see cref="ConfigureHandler"/> under the
+/// web-download pipeline: a timeout until the source's headers, a circuit per host, retries of a GET that failed
+/// before its headers, so never once a byte of the body was read).
 /// </summary>
-public sealed class HttpWebFetcher : IWebFetcher, IDisposable
+public sealed class HttpWebFetcher(ImportOptions options, Func<HttpClient> http) : IWebFetcher
 {
     private const int MaxRedirects = 5;
-    private readonly ImportOptions _options;
-    private readonly HttpClient _http;
+    private readonly ImportOptions _options = options;
 
-    public HttpWebFetcher(ImportOptions options)
+    /// <summary>What the client's handler must do for the filter to hold: connect only through it, follow no redirect itself.</summary>
+    public static void ConfigureHandler(SocketsHttpHandler handler, ImportOptions options)
     {
-        _options = options;
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-            ConnectCallback = ConnectAsync,
-        };
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        handler.AllowAutoRedirect = false;
+        handler.ConnectCallback = (context, ct) => ConnectAsync(options, context, ct);
     }
 
     public void Check(Uri uri)
@@ -50,7 +47,7 @@ public sealed class HttpWebFetcher : IWebFetcher, IDisposable
         for (var hop = 0; hop <= MaxRedirects; hop++)
         {
             Check(uri);
-            var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
+            var response = await http().GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct);
             if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
             {
                 uri = new Uri(uri, location);
@@ -71,13 +68,13 @@ public sealed class HttpWebFetcher : IWebFetcher, IDisposable
         throw KuraException.BadRequest("The web-download source redirected too many times.");
     }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    private static async ValueTask<Stream> ConnectAsync(ImportOptions options, SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-        var allowed = addresses.Where(a => !_options.DisallowPrivateAddresses || !IsPrivate(a)).ToArray();
+        var allowed = addresses.Where(a => !options.DisallowPrivateAddresses || !IsPrivate(a)).ToArray();
         if (allowed.Length == 0)
         {
-            throw new HttpRequestException($"URI for web-download does not pass filtering: {context.DnsEndPoint.Host} resolves only to addresses this site does not fetch from.");
+            throw new OutboundRefusedException($"URI for web-download does not pass filtering: {context.DnsEndPoint.Host} resolves only to addresses this site does not fetch from.");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -121,6 +118,4 @@ public sealed class HttpWebFetcher : IWebFetcher, IDisposable
     }
 
     private static KuraException Refused(Uri uri) => KuraException.BadRequest($"URI for web-download does not pass filtering: {uri}");
-
-    public void Dispose() => _http.Dispose();
 }

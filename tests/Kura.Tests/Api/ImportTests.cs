@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Kura.Tests.Api;
@@ -17,13 +16,12 @@ public sealed class ImportFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _source = builder.Build();
-        _source.MapGet("/image.raw", () => Results.Bytes(Payload, "application/octet-stream"));
-        _source.MapGet("/redirect", () => Results.Redirect("/image.raw"));
-        _source.MapGet("/missing", () => Results.NotFound());
-        await _source.StartAsync();
+        _source = await LoopbackWebServer.StartAsync(source =>
+        {
+            source.MapGet("/image.raw", () => Results.Bytes(Payload, "application/octet-stream"));
+            source.MapGet("/redirect", () => Results.Redirect("/image.raw"));
+            source.MapGet("/missing", () => Results.NotFound());
+        });
         SourceUrl = _source.Urls.First().TrimEnd('/');
         var port = new Uri(SourceUrl).Port;
         Host = await KuraHost.StartAsync(null, "--Import:DisallowPrivateAddresses=false", "--Import:AllowedPorts:0=80", "--Import:AllowedPorts:1=443", $"--Import:AllowedPorts:2={port}");

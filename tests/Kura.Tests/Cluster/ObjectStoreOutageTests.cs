@@ -5,9 +5,9 @@ namespace Kura.Tests.Cluster;
 /// <summary>
 /// The Swift proxy stopped under a Kura on PostgreSQL with its data in Swift, or in S3 through Swift's s3api (found
 /// by the cluster chaos test: these were 500s and an upload left its image in saving): an upload is Glance's 503
-/// and leaves the image queued, a download is 503, a delete succeeds, and once the proxy is back the recovery sweep
-/// removes the deleted image's data. The proxy really stops (<c>KURA_TEST_SWIFT_CONTROL</c>, set by
-/// scripts/test.sh), so this runs alone.
+/// and leaves the image queued, a download is 503, a delete succeeds, and once the proxy is back (and the store's
+/// circuit breaker, opened meanwhile, has tried it again) the recovery sweep removes the deleted image's data. The
+/// proxy really stops (<c>KURA_TEST_SWIFT_CONTROL</c>, set by scripts/test.sh), so this runs alone.
 /// </summary>
 [Collection(DatabaseRestartCollection.Name)]
 public sealed class ObjectStoreOutageTests : IAsyncLifetime
@@ -37,8 +37,11 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
     public async Task With_the_store_away_uploads_and_downloads_are_503_deletes_succeed_and_nothing_is_left_behind(string store)
     {
         string[] storeArgs = store == "Swift" ? SwiftServer.SwiftArgs(_container) : SwiftServer.S3Args(_container);
+        // The sweep every heartbeat fails while the store is away, so its circuit opens; a short break has it tried
+        // again soon after the proxy is back.
         var kura = _kura = await KuraHost.StartNodeAsync(Directory.CreateTempSubdirectory("kura-store-outage-").FullName, _connectionString,
-            [.. storeArgs, "--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02"]);
+            [.. storeArgs, "--Cluster:HeartbeatInterval=00:00:00.300", "--Cluster:LeaseTime=00:00:02",
+                "--Resilience:Swift:BreakDuration=00:00:00.500", "--Resilience:S3:BreakDuration=00:00:00.500"]);
         var token = await kura.AdminTokenAsync();
         var stored = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
         var data = RandomNumberGenerator.GetBytes(3 << 20);
@@ -68,6 +71,9 @@ public sealed class ObjectStoreOutageTests : IAsyncLifetime
         }
 
         await ServiceControl.SwiftAsync("proxy-start");
+        // A probe of the circuit may have failed just before the proxy was back: it is tried again after the break
+        // (0.5 s), and closes on the first call that succeeds (the sweep's, every 0.3 s).
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         using (var upload = await kura.UploadAsync(token, waiting, new ByteArrayContent(data)))
         {
             Assert.Equal(HttpStatusCode.NoContent, upload.StatusCode);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -293,6 +294,21 @@ public sealed class KuraHost : IAsyncDisposable
     {
         content.Headers.ContentType ??= new MediaTypeHeaderValue("application/octet-stream");
         return await SendAsync(HttpMethod.Put, $"v2/images/{imageId}/file", token, content, accept: null);
+    }
+
+    /// <summary>Uploads <paramref name="data"/> and asserts Glance's 204.</summary>
+    public async Task UploadOkAsync(string token, string imageId, byte[] data)
+    {
+        using var upload = await UploadAsync(token, imageId, new ByteArrayContent(data));
+        Assert.True(upload.StatusCode == HttpStatusCode.NoContent, $"upload of {data.Length} bytes answered {(int)upload.StatusCode}: {await upload.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Downloads the image's data and asserts it is <paramref name="expected"/>.</summary>
+    public async Task AssertDataAsync(string token, string imageId, byte[] expected)
+    {
+        using var download = await SendAsync(HttpMethod.Get, $"v2/images/{imageId}/file", token, null, accept: null);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(MD5.HashData(expected), MD5.HashData(await download.Content.ReadAsByteArrayAsync()));
     }
 
     public static JsonNode Parse(string text) => JsonNode.Parse(text)!;

@@ -106,6 +106,14 @@ public static class SwiftServer
         }
     }
 
+    /// <summary>The storage URL tempauth gives the test account (<c>http://127.0.0.1:PORT/v1/AUTH_test</c>).</summary>
+    public static async Task<string> StorageUrlAsync()
+    {
+        var (http, storage) = await AuthenticateAsync();
+        http.Dispose();
+        return storage;
+    }
+
     private static async Task<(HttpClient Http, string StorageUrl)> AuthenticateAsync()
     {
         var http = new HttpClient();
