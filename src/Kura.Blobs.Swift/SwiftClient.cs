@@ -229,7 +229,7 @@ internal sealed class SwiftClient : IDisposable
 
     /// <summary>A connection that failed or timed out, or an answer that broke off, as opposed to our caller giving up.</summary>
     private static bool Unreachable(Exception ex, CancellationToken ct) =>
-        (ex is HttpRequestException { StatusCode: null } or IOException) || (ex is TaskCanceledException && !ct.IsCancellationRequested);
+        (ex is HttpRequestException { StatusCode: null } or IOException or System.Net.Sockets.SocketException) || (ex is TaskCanceledException && !ct.IsCancellationRequested);
 
     /// <summary>A 2xx, else an HttpRequestException with Swift's status; a 5xx (Swift failing) is a <see cref="BlobStoreUnavailableException"/>.</summary>
     public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Kura.Domain.Blobs;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -91,12 +92,13 @@ public static class OutboundHttp
     }
 
     /// <summary>
-    /// A failure that may pass and is the backend's: a 5xx, 408 or 429, a connection that failed or broke, an attempt
+    /// A failure that may pass and is the backend's: a 5xx, 408 or 429, a connection that failed or broke (also a bare
+    /// socket or I/O error, which the handler sometimes lets through unwrapped), an attempt
     /// timeout; not the caller's cancellation, not Kura's own refusal to connect (<see cref="OutboundRefusedException"/>),
     /// not a streamed body whose source (the uploading client) failed.
     /// </summary>
     private static bool BackendFailed(Outcome<HttpResponseMessage> outcome, ResilienceContext context) =>
-        HttpClientResiliencePredicates.IsTransient(outcome)
+        (HttpClientResiliencePredicates.IsTransient(outcome) || outcome.Exception is SocketException or IOException)
         && !Causes(outcome.Exception).Any(e => e is OutboundRefusedException)
         && context.GetRequestMessage()?.Content is not IStreamedBody { SourceFailed: true };
 
@@ -142,6 +144,12 @@ public static class OutboundHttp
             catch (TimeoutRejectedException ex)
             {
                 throw new HttpRequestException(HttpRequestError.ConnectionError, $"{backend.Display} did not answer within {ex.Timeout.TotalSeconds:0.###} s.", ex);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException)
+            {
+                // A connection that broke can reach here unwrapped (seen: ENOTCONN as a bare SocketException under
+                // load, resetting proxy in front of Swift); as an HttpRequestException it is "unavailable" like the rest.
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"{backend.Display} connection failed: {ex.Message}", ex);
             }
         }
     }

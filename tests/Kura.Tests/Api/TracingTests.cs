@@ -8,7 +8,8 @@ namespace Kura.Tests.Api;
 /// <summary>
 /// Traces over OTLP/HTTP to a receiver in the test: one request's span has the caller's <c>traceparent</c> as its
 /// parent and the request id on it, and under it its database work with the SQL and its blob-store calls (with
-/// Swift, the store's own HTTP requests); sampling follows the caller's decision; without an endpoint nothing traces.
+/// Swift or S3, the store's own HTTP requests, which carry <c>traceparent</c> on, as the token checks at Keystone do);
+/// sampling follows the caller's decision; without an endpoint nothing traces.
 /// </summary>
 public sealed class TracingTests : IAsyncLifetime
 {
@@ -78,14 +79,26 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Null(kura.Services.GetService<TracerProvider>());
     }
 
-    /// <summary>With the data in Swift, the blob put holds the store's HTTP requests, each a client span.</summary>
-    [Fact]
-    public async Task With_swift_the_store_calls_hold_the_http_requests_to_swift()
+    /// <summary>
+    /// With the data in Swift or S3 (through a proxy that records what reaches the store), the blob put holds the
+    /// store's HTTP requests as client spans, and each request carries the trace on the wire in <c>traceparent</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("Swift")]
+    [InlineData("S3")]
+    public async Task With_an_object_store_its_requests_are_under_the_blob_put_and_carry_the_traceparent(string store)
     {
         var container = SwiftServer.NewContainerName();
+        var options = SwiftServer.SwiftOptions(container);
+        await using var proxy = new FlakyProxy(new IPEndPoint(IPAddress.Loopback, new Uri(options.AuthUrl).Port));
         try
         {
-            await using var kura = await KuraHost.StartAsync(null, [.. TracingArgs(), .. SwiftServer.SwiftArgs(container)]);
+            string[] storeArgs = store == "Swift"
+                ? [.. SwiftServer.SwiftArgs(container), $"--Blobs:Swift:AuthUrl={proxy.Through(options.AuthUrl)}",
+                    $"--Blobs:Swift:StorageUrl={proxy.Through(await SwiftServer.StorageUrlAsync())}", "--Resilience:Swift:PooledConnectionLifetime=00:00:00"]
+                : [.. SwiftServer.S3Args(container), $"--Blobs:S3:ServiceUrl={proxy.Through(SwiftServer.S3Options(container).ServiceUrl)}",
+                    "--Resilience:S3:PooledConnectionLifetime=00:00:00"];
+            await using var kura = await KuraHost.StartAsync(null, [.. TracingArgs(), .. storeArgs]);
             var token = await kura.AdminTokenAsync();
             var id = (await kura.CreateImageAsync(token))["id"]!.GetValue<string>();
             var (traceId, _, response) = await UploadTracedAsync(kura, token, id, sampled: true);
@@ -93,9 +106,15 @@ public sealed class TracingTests : IAsyncLifetime
 
             var trace = await _receiver.TraceAsync(traceId, t => t.Any(s => s.Name == "blob put") && t.Any(s => s.Kind == 3 && s.Attributes.GetValueOrDefault("http.request.method") == "PUT"));
             var put = Assert.Single(trace, s => s.Name == "blob put");
-            Assert.Equal("Swift", put.Attributes["kura.blob.store"]);
-            var swiftPut = Assert.Single(trace, s => s.Kind == 3 && s.Attributes.GetValueOrDefault("http.request.method") == "PUT" && s.Attributes["url.full"].Contains(container, StringComparison.Ordinal));
-            Assert.True(Descends(swiftPut, put, trace), "Swift's PUT is not under the blob put");
+            Assert.Equal(store, put.Attributes["kura.blob.store"]);
+            var storePuts = trace.Where(s => s.Kind == 3 && s.Attributes.GetValueOrDefault("http.request.method") == "PUT" && s.Attributes["url.full"].Contains(container, StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(storePuts);
+            Assert.All(storePuts, s => Assert.True(Descends(s, put, trace), $"{s.Name} is not under the blob put"));
+
+            // The image's own PUTs (the containers may have been made before, by another trace).
+            var onTheWire = proxy.Heads.Where(h => h.StartsWith("PUT ", StringComparison.Ordinal) && h.Split("\r\n")[0].Contains(id, StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(onTheWire);
+            Assert.All(onTheWire, h => Assert.Contains($"traceparent: 00-{traceId}-", h, StringComparison.OrdinalIgnoreCase));
         }
         finally
         {
@@ -103,19 +122,49 @@ public sealed class TracingTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Behind the cloud's Keystone, the token check of a traced request carries the trace to Keystone.</summary>
+    [Fact]
+    public async Task Behind_keystone_the_token_validation_carries_the_traceparent()
+    {
+        await using var proxy = new FlakyProxy(new IPEndPoint(IPAddress.Loopback, new Uri(KeystoneServer.Url).Port));
+        await using var kura = await KuraHost.StartBehindKeystoneAsync(
+        [
+            .. KeystoneServer.KuraArgs(), .. TracingArgs(), $"--Identity:Keystone:AuthUrl={proxy.Through(KeystoneServer.Url)}",
+            "--Resilience:Keystone:PooledConnectionLifetime=00:00:00",
+        ]);
+        var account = await kura.CreateAccountAsync(KeystoneServer.Unique("traced"));
+        var (traceId, _, response) = await SendTracedAsync(kura, new HttpRequestMessage(HttpMethod.Get, "v2/images"), account.Token, sampled: true);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var validation = Assert.Single(proxy.Heads, h => h.StartsWith("GET /v3/auth/tokens", StringComparison.Ordinal) && h.Contains(account.Token, StringComparison.Ordinal));
+        Assert.Contains($"traceparent: 00-{traceId}-", validation, StringComparison.OrdinalIgnoreCase);
+        var trace = await _receiver.TraceAsync(traceId, t => t.Any(s => s.Kind == 2) && t.Any(s => s.Kind == 3));
+        var server = Assert.Single(trace, s => s.Kind == 2);
+        Assert.Contains(trace, s => s.Kind == 3 && s.Attributes["url.full"].Contains("/v3/auth/tokens", StringComparison.Ordinal) && Descends(s, server, trace));
+    }
+
     /// <summary>PUTs five bytes with a <c>traceparent</c> of a new trace; returns the trace id and the caller's span id.</summary>
-    private static async Task<(string TraceId, string ParentId, HttpResponseMessage Response)> UploadTracedAsync(KuraHost kura, string token, string id, bool sampled)
+    private static Task<(string TraceId, string ParentId, HttpResponseMessage Response)> UploadTracedAsync(KuraHost kura, string token, string id, bool sampled)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"v2/images/{id}/file") { Content = new ByteArrayContent("hello"u8.ToArray()) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return SendTracedAsync(kura, request, token, sampled);
+    }
+
+    /// <summary>Sends <paramref name="request"/> with a <c>traceparent</c> of a new trace; returns the trace id and the caller's span id.</summary>
+    private static async Task<(string TraceId, string ParentId, HttpResponseMessage Response)> SendTracedAsync(KuraHost kura, HttpRequestMessage request, string token, bool sampled)
     {
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var parentId = ActivitySpanId.CreateRandom().ToHexString();
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"v2/images/{id}/file") { Content = new ByteArrayContent("hello"u8.ToArray()) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         request.Headers.Add("X-Auth-Token", token);
         request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-{(sampled ? "01" : "00")}");
         // A client that sends the header as written: this process's HttpClients are traced by the host's provider,
         // which would otherwise put its own span's traceparent in its place.
         using var caller = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri(kura.BaseUrl) };
-        return (traceId, parentId, await caller.SendAsync(request));
+        using (request)
+        {
+            return (traceId, parentId, await caller.SendAsync(request));
+        }
     }
 
     private static bool IsDatabase(OtlpSpan span) => span.Attributes.ContainsKey("db.system.name") || span.Attributes.ContainsKey("db.system");

@@ -7,8 +7,8 @@ namespace Kura.Tests.Support;
 /// new connection at once (<see cref="DropEveryOther"/>), cut a connection once it has forwarded
 /// <see cref="CutAfterBytes"/> bytes towards the server (a request broken off mid-body), and go away altogether
 /// (<see cref="Stop"/>: connections refused) and come back on the same port (<see cref="Start"/>). It records the
-/// first request line of each connection it forwards, so a test started with one request per connection sees every
-/// request that reached the server.
+/// first request line and headers of each connection it forwards, so a test started with one request per connection
+/// sees every request that reached the server.
 /// </summary>
 public sealed class FlakyProxy : IAsyncDisposable
 {
@@ -41,7 +41,10 @@ public sealed class FlakyProxy : IAsyncDisposable
     public int Dropped => _dropped;
 
     /// <summary>The first request line (<c>PUT /v1/AUTH_test/c/o HTTP/1.1</c>) of each forwarded connection.</summary>
-    public IReadOnlyList<string> Requests => [.. _requests];
+    public IReadOnlyList<string> Requests => [.. _requests.Select(head => head.Split("\r\n")[0])];
+
+    /// <summary>The request line and headers of each forwarded connection's first request (as far as its first read holds).</summary>
+    public IReadOnlyList<string> Heads => [.. _requests];
 
     /// <summary>Rewrites <paramref name="url"/> (of the real server) to go through the proxy.</summary>
     public string Through(string url) => new UriBuilder(url) { Host = "127.0.0.1", Port = Port }.Uri.AbsoluteUri.TrimEnd('/');
@@ -148,7 +151,7 @@ public sealed class FlakyProxy : IAsyncDisposable
                 if (record && forwarded == 0)
                 {
                     var text = Encoding.ASCII.GetString(buffer, 0, n);
-                    var end = text.IndexOf("\r\n", StringComparison.Ordinal);
+                    var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
                     _requests.Enqueue(end > 0 ? text[..end] : text);
                 }
 
