@@ -145,31 +145,33 @@ public static class KuraServer
         }
 
         var blobs = builder.Configuration.GetSection(BlobOptions.Section).Get<BlobOptions>() ?? new BlobOptions();
+        Func<IServiceProvider, IBlobStore> blobStore;
         switch (blobs.Type)
         {
             case "FileSystem":
                 var root = Path.GetFullPath(blobs.Path ?? Path.Combine(dataDirectory, "blobs"));
                 services.AddSingleton(_ => new FileSystemBlobStore(root));
-                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+                blobStore = sp => sp.GetRequiredService<FileSystemBlobStore>();
                 break;
             case "Swift":
                 services.AddOptions<SwiftOptions>().BindConfiguration(SwiftOptions.Section).ValidateDataAnnotations().ValidateOnStart();
                 services.AddOutboundHttpClient(OutboundBackend.Swift);
                 services.AddSingleton(sp => new SwiftBlobStore(sp.GetRequiredService<IOptions<SwiftOptions>>().Value, OutboundClient(sp, OutboundBackend.Swift)));
-                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<SwiftBlobStore>());
+                blobStore = sp => sp.GetRequiredService<SwiftBlobStore>();
                 break;
             case "S3":
                 services.AddOptions<S3Options>().BindConfiguration(S3Options.Section).ValidateDataAnnotations().ValidateOnStart();
                 services.AddOutboundHttpClient(OutboundBackend.S3);
                 services.AddSingleton(sp => new S3BlobStore(sp.GetRequiredService<IOptions<S3Options>>().Value,
                     () => OutboundClient(sp, OutboundBackend.S3), sp.GetRequiredService<IOptionsMonitor<ResilienceOptions>>().Get(OutboundBackend.S3.Name).MaxRetries));
-                services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+                blobStore = sp => sp.GetRequiredService<S3BlobStore>();
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Blobs:Type '{blobs.Type}'. Supported: {string.Join(", ", BlobOptions.Types)}.");
         }
 
-        services.TraceBlobStore(blobs.Type);
+        // Every store behind one span per call (costs nothing while no tracer listens).
+        services.AddSingleton<IBlobStore>(sp => new TracedBlobStore(blobStore(sp), blobs.Type));
         services.AddKuraTelemetry(builder.Configuration, postgres: database.Type == "Postgres");
 
         services.AddSingleton<ImageDataWriter>();

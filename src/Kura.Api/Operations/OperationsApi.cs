@@ -40,15 +40,15 @@ public static class OperationsApi
     /// </summary>
     private static async Task RefreshCatalogueAsync(HttpContext ctx, RequestDelegate next)
     {
+        var metrics = ctx.RequestServices.GetRequiredService<KuraMetrics>();
         try
         {
-            var counts = await ctx.RequestServices.GetRequiredService<ImageService>().CountByStatusAsync(ctx.RequestAborted);
-            ctx.RequestServices.GetRequiredService<KuraMetrics>().SetImagesByStatus(counts);
+            metrics.SetImagesByStatus(await ctx.RequestServices.GetRequiredService<ImageService>().CountByStatusAsync(ctx.RequestAborted));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The scrape still answers (every other series is in memory), and says the database is away.
-            ctx.RequestServices.GetRequiredService<KuraMetrics>().DatabaseUnavailable();
+            metrics.DatabaseUnavailable();
         }
 
         await next(ctx);

@@ -50,8 +50,6 @@ public sealed record OutboundBackend(string Name, string Section, string Display
         PerAuthority = true,
     };
 
-    public static readonly OutboundBackend[] All = [Swift, S3, Keystone, WebDownload];
-
     /// <summary>Keystone's <c>POST /v3/auth/tokens</c>: a new token each time, the old one simply expires.</summary>
     private static bool IsTokenRequest(HttpRequestMessage request) =>
         request.RequestUri is { } uri && uri.AbsolutePath.TrimEnd('/').EndsWith("/auth/tokens", StringComparison.Ordinal);

@@ -1,10 +1,7 @@
 using System.Diagnostics.Metrics;
 using Kura.Api.Operations;
-using Kura.Domain.Blobs;
 using Kura.Storage.Relational;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -82,17 +79,6 @@ public static class KuraTelemetry
                 }
             });
         }
-    }
-
-    /// <summary>
-    /// Wraps the blob store registered last (the backend switch's) in <see cref="TracedBlobStore"/>, naming its type.
-    /// </summary>
-    public static void TraceBlobStore(this IServiceCollection services, string storeType)
-    {
-        var registered = services.Last(d => d.ServiceType == typeof(IBlobStore));
-        services.Remove(registered);
-        services.AddSingleton<IBlobStore>(sp => new TracedBlobStore(
-            registered.ImplementationFactory is { } factory ? (IBlobStore)factory(sp) : (IBlobStore)registered.ImplementationInstance!, storeType));
     }
 
     /// <summary>Load balancers' and Prometheus' polls, which would drown the traces that matter.</summary>

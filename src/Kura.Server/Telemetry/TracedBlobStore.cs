@@ -15,8 +15,6 @@ public sealed class TracedBlobStore(IBlobStore inner, string storeType) : IBlobS
 
     private static readonly ActivitySource Source = new(ActivitySourceName);
 
-    public IBlobStore Inner => inner;
-
     public Task<long> PutAsync(string key, Stream content, CancellationToken ct) =>
         TracedAsync("blob put", key, () => inner.PutAsync(key, content, ct), (span, written) => span.SetTag("kura.blob.bytes", written));
 
